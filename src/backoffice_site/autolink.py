@@ -1,0 +1,128 @@
+"""Finding glossary terms in running Japanese text: one pass per text, whatever the number of terms.
+
+All names (terms and aliases) are compiled once into a single regular expression shaped like a trie
+(``有給(?:休暇)?``), so the regex engine tries only the branches that match the next character: the cost
+grows with the length of the text, not with the number of terms. Longer names are tried first at each
+position, so the longest name wins (有給休暇 beats 休暇). Word boundaries follow the script:
+
+- a name that starts or ends with katakana must not touch more katakana (パート is not in アパート or
+  パートナー), which the engine itself enforces with lookarounds, so a shorter valid name still matches;
+- a name that starts or ends with a Latin letter or digit needs non-alphanumeric neighbours (OJT, IT);
+- kanji names may sit inside longer kanji words (人事 in 人事部) except in the words a term lists in
+  ``not_in`` (総務 in 総務省).
+
+Text is compared after NFKC (ＯＪＴ is OJT) while offsets always refer to the original text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+_KATA = "\u30a1-\u30fa\u30fc\uff66-\uff9f"
+_ALNUM = "A-Za-z0-9"
+
+
+def _script(ch: str) -> str:
+    if re.match(f"[{_KATA}]", ch):
+        return "kata"
+    if re.match(f"[{_ALNUM}]", ch):
+        return "alnum"
+    return "other"
+
+
+_BEFORE = {"kata": f"(?<![{_KATA}])", "alnum": f"(?<![{_ALNUM}])", "other": ""}
+_AFTER = {"kata": f"(?![{_KATA}])", "alnum": f"(?![{_ALNUM}])", "other": ""}
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int  # offsets in the original text
+    end: int
+    key: str  # what the name was registered under (a term slug)
+    name: str  # the matched name, normalized
+
+
+class TermMatcher:
+    """Compiled once per build from ``(name, key)`` pairs; ``not_in`` maps a key to excluded words."""
+
+    def __init__(self, names: Iterable[tuple[str, str]], not_in: dict[str, tuple[str, ...]] | None = None):
+        self.key_of: dict[str, str] = {}
+        for name, key in names:
+            n = unicodedata.normalize("NFKC", name).strip()
+            if n:
+                self.key_of.setdefault(n, key)
+        self.not_in = {k: tuple(unicodedata.normalize("NFKC", w) for w in ws)
+                       for k, ws in (not_in or {}).items() if ws}
+        self.regex = re.compile(self._trie_pattern()) if self.key_of else None
+
+    def _trie_pattern(self) -> str:
+        trie: dict[str, dict] = {}  # type: ignore[type-arg]
+        for name in self.key_of:
+            node = trie
+            for ch in name:
+                node = node.setdefault(ch, {})
+            node[""] = {}
+
+        def emit(node: dict, last: str) -> str:  # type: ignore[type-arg]
+            branches = [re.escape(ch) + emit(child, ch) for ch, child in sorted(node.items()) if ch]
+            if "" in node:
+                # Ending here comes last: longer names are tried first at every position.
+                branches.append(_AFTER[_script(last)])
+            if len(branches) == 1:
+                return str(branches[0])
+            return "(?:" + "|".join(branches) + ")"
+
+        tops = [_BEFORE[_script(ch)] + re.escape(ch) + emit(child, ch)
+                for ch, child in sorted(trie.items())]
+        return "|".join(tops)
+
+    def finditer(self, text: str) -> Iterator[Match]:
+        if self.regex is None or not text:
+            return
+        norm, offsets = _normalize_with_offsets(text)
+        pos = 0
+        while True:
+            m = self.regex.search(norm, pos)
+            if m is None:
+                return
+            name = m.group(0)
+            key = self.key_of[name]
+            if self._excluded(norm, m.start(), name, key):
+                pos = m.start() + 1
+                continue
+            yield Match(offsets[m.start()], offsets[m.end()], key, name)
+            pos = m.end()
+
+    def _excluded(self, text: str, start: int, name: str, key: str) -> bool:
+        for word in self.not_in.get(key, ()):
+            i = word.find(name)
+            while i >= 0:
+                s = start - i
+                if s >= 0 and text.startswith(word, s):
+                    return True
+                i = word.find(name, i + 1)
+        return False
+
+
+def _normalize_with_offsets(text: str) -> tuple[str, list[int]]:
+    """NFKC of ``text`` and, for each normalized index (plus the end), the original offset."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text, list(range(len(text) + 1))
+    out: list[str] = []
+    offsets: list[int] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        j = i + 1
+        # Keep a base character together with combining or half-width voicing marks that follow it.
+        while j < n and (unicodedata.combining(text[j]) or text[j] in "\uff9e\uff9f"):
+            j += 1
+        piece = unicodedata.normalize("NFKC", text[i:j])
+        out.append(piece)
+        offsets.extend([i] * len(piece))
+        i = j
+    offsets.append(n)
+    return "".join(out), offsets

@@ -1,0 +1,158 @@
+"""The command line: a thin shell around ``build``. Exit 0 ok, 1 content errors, 2 usage errors."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from backoffice_site import __version__, scaffold
+from backoffice_site.build import BuildOptions, BuildResult, build
+from backoffice_site.diagnostics import count_line
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="backoffice-site",
+        description="Build a Japanese glossary and explainer site from content/, templates/ and static/.",
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def root_arg(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--root", type=Path, default=Path("."),
+                        help="site folder holding content/, templates/ and static/ (default: .)")
+
+    b = sub.add_parser("build", help="build the site into public/",
+                       description="Check the content and build the site. Nothing is written unless "
+                       "the whole build succeeds.")
+    root_arg(b)
+    b.add_argument("--out", type=Path, help="output folder (default: ROOT/public)")
+    b.add_argument("--base-url", help="override base_url from content/site.yaml")
+    b.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    b.add_argument("--drafts", action="store_true", help="include articles with draft: true")
+
+    c = sub.add_parser("check", help="run every check of build, writing nothing",
+                       description="Run every validation that build runs, without writing anything.")
+    root_arg(c)
+    c.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    c.add_argument("--drafts", action="store_true", help="include articles with draft: true")
+    c.add_argument("--terms", action="store_true",
+                   help="print a usage report: how often each term is linked or left unlinked, and why")
+
+    n = sub.add_parser("new", help="create a new article or glossary term skeleton",
+                       description="Create a valid skeleton; never overwrites an existing item.")
+    nsub = n.add_subparsers(dest="kind", metavar="KIND", required=True)
+    na = nsub.add_parser("article", help="new article: content/articles/SLUG.md",
+                         description="Create content/articles/SLUG.md with front matter to fill in.")
+    root_arg(na)
+    na.add_argument("slug", help="URL slug: lowercase a-z, 0-9 and '-'")
+    na.add_argument("--title", help="the article's title")
+    nt = nsub.add_parser("term", help="new glossary term", description="Add a term to a glossary file.")
+    root_arg(nt)
+    nt.add_argument("term", help="the term, e.g. 有給休暇")
+    nt.add_argument("--reading", required=True, help="its reading in kana, e.g. ゆうきゅうきゅうか")
+    nt.add_argument("--group", default=None,
+                    help="glossary file stem or path (default: the only file, else content/glossary/inbox.yaml)")
+
+    s = sub.add_parser("serve", help="build, serve and rebuild on every change",
+                       description="Build the site, serve it, watch content/, templates/ and static/, "
+                       "rebuild what changed and reload open browser tabs.")
+    root_arg(s)
+    s.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    s.add_argument("--open", action="store_true", help="open the site in a browser")
+    s.add_argument("--drafts", action="store_true", help="include articles with draft: true")
+    return p
+
+
+def _check_root(root: Path) -> Path:
+    if not root.is_dir():
+        raise UsageError(f"--root {root} is not a folder")
+    if not (root / "content").is_dir():
+        raise UsageError(f"{root.resolve()} has no content/ folder; pass --root with the site folder")
+    return root.resolve()
+
+
+def _check_out(root: Path, out: Path) -> Path:
+    out = out.resolve()
+    if out == root:
+        raise UsageError("--out must not be the site root itself (the build replaces the whole folder)")
+    for name in ("content", "templates", "static"):
+        d = (root / name).resolve()
+        if out == d or d in out.parents:
+            raise UsageError(f"--out {out} is inside {name}/; choose a folder outside the sources")
+    if out in root.parents or out == Path(out.anchor):
+        raise UsageError(f"--out {out} contains the site root; choose a folder of its own")
+    return out
+
+
+def report(result: BuildResult) -> None:
+    stream = sys.stderr
+    for d in result.diagnostics:
+        print(d.format(), file=stream)
+    if result.diagnostics:
+        print(count_line(result.diagnostics), file=stream)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "new":
+            root = _check_root(args.root)
+            if args.kind == "article":
+                return scaffold.new_article(root, args.slug, args.title)
+            return scaffold.new_term(root, args.term, args.reading, args.group)
+        root = _check_root(args.root)
+        if args.command == "serve":
+            from backoffice_site.devserver import serve
+
+            return serve(root, args.host, args.port, open_browser=args.open, drafts=args.drafts)
+        if args.command == "check":
+            result = build(BuildOptions(root=root, strict=args.strict, drafts=args.drafts))
+            report(result)
+            if args.terms:
+                print_terms_report(result)
+            if result.ok:
+                print(f"checked {result.articles} articles and {result.terms} terms: "
+                      f"{count_line(result.diagnostics)}", file=sys.stderr)
+            return EXIT_OK if result.ok else EXIT_CONTENT
+        out = _check_out(root, args.out if args.out else root / "public")
+        result = build(BuildOptions(root=root, out=out, base_url=args.base_url, strict=args.strict,
+                                    drafts=args.drafts))
+        report(result)
+        if not result.ok:
+            print(f"build failed; {out} was not changed", file=sys.stderr)
+            return EXIT_CONTENT
+        print(f"wrote {result.pages} pages ({result.articles} articles, {result.terms} terms) in "
+              f"{result.seconds:.2f} s to {out}")
+        return EXIT_OK
+    except UsageError as exc:
+        print(f"backoffice-site: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def print_terms_report(result: BuildResult) -> None:
+    """Per term: articles linking it, linked and unlinked occurrences (and why), unused terms."""
+    site = result.site
+    if site is None:
+        return
+    print("term\treading\tarticles\tlinked\tunlinked:repeat\tunlinked:excluded-context\t"
+          "unlinked:opted-out")
+    for t in site.terms:
+        c = result.usage.get(t.slug)
+        linked, repeat, excluded, opted = (c[k] if c else 0 for k in ("linked", "repeat", "excluded",
+                                                                        "opted_out"))
+        print(f"{t.name}\t{t.reading}\t{result.articles_linking.get(t.slug, 0)}\t{linked}\t{repeat}\t"
+              f"{excluded}\t{opted}")
+    unused = [site.by_slug[s].name for s in result.unused_terms]
+    print(f"\n{len(unused)} term(s) used by no article: {', '.join(unused) if unused else '-'}")

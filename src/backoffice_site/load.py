@@ -1,0 +1,297 @@
+"""Load stage: files on disk → the typed content model, with every problem collected."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from backoffice_site import frontmatter, kana, yamlsrc
+from backoffice_site.diagnostics import Diagnostics, Loc, did_you_mean
+from backoffice_site.model import Article, Content, Group, NavItem, SiteConfig, SourceRef, Term
+from backoffice_site.romaji import romanize
+from backoffice_site.sources import read_text, rel, walk
+from backoffice_site.yamlsrc import YMap, YNode, YScalar, YSeq
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+T = TypeVar("T")
+
+SITE_FIELDS = ("title", "description", "base_url", "language", "author", "nav")
+ARTICLE_FIELDS = ("title", "description", "slug", "order", "date", "updated", "tags", "draft", "autolink")
+GROUP_FIELDS = ("group", "description", "terms")
+TERM_FIELDS = ("term", "reading", "definition", "slug", "en", "aliases", "summary", "see_also",
+               "sources", "review_by", "not_in", "no_autolink")
+SOURCE_FIELDS = ("title", "url", "as_of")
+
+
+class _Fields:
+    """Typed access to one YAML mapping, reporting unknown, missing and mistyped fields."""
+
+    def __init__(self, node: YMap, allowed: tuple[str, ...], what: str, diags: Diagnostics):
+        self.node, self.diags = node, diags
+        for key, (kloc, _) in node.items.items():
+            if key not in allowed:
+                diags.warning(kloc, f"unknown field '{key}' in {what}{did_you_mean(key, allowed)}")
+
+    def loc(self, key: str) -> Loc | None:
+        item = self.node.items.get(key)
+        return item[1].loc if item else None
+
+    def get(self, key: str, conv: Callable[[YNode, str, Diagnostics], T | None],
+            required: bool = False, what: str = "") -> T | None:
+        item = self.node.items.get(key)
+        if item is None:
+            if required:
+                self.diags.error(self.node.loc, f"missing required field '{key}'{what}")
+            return None
+        return conv(item[1], key, self.diags)
+
+    def node_of(self, key: str) -> YNode | None:
+        item = self.node.items.get(key)
+        return item[1] if item else None
+
+
+def _str(node: YNode, key: str, diags: Diagnostics) -> str | None:
+    return yamlsrc.as_str(node, key, diags)
+
+
+def _parse_mapping(text: str, path: str, diags: Diagnostics, line_offset: int = 0,
+                   what: str = "this file") -> YMap | None:
+    node = yamlsrc.parse(text, path, diags, line_offset)
+    if node is None:
+        return None
+    if not isinstance(node, YMap):
+        diags.error(node.loc, f"{what} must be a YAML mapping of 'field: value' lines, "
+                    f"not {yamlsrc.kind_name(node)}")
+        return None
+    return node
+
+
+def load_config(root: Path, diags: Diagnostics, base_url: str | None = None) -> SiteConfig:
+    path = root / "content" / "site.yaml"
+    name = rel(root, path)
+    fallback = SiteConfig("Site", "", base_url or "/", "ja", "", (), Loc(name))
+    if not path.is_file():
+        diags.error(Loc(name), "missing content/site.yaml (it holds the site's title, description and "
+                    "base_url)")
+        return fallback
+    text = read_text(path, root, diags)
+    node = _parse_mapping(text, name, diags) if text is not None else None
+    if node is None:
+        return fallback
+    f = _Fields(node, SITE_FIELDS, "site.yaml", diags)
+    title = f.get("title", _str, required=True) or "Site"
+    url = base_url or f.get("base_url", _str) or "/"
+    if not re.match(r"^(https?://[^/\s]+)?/\S*$|^https?://[^/\s]+$", url):
+        diags.error(f.loc("base_url") or node.loc, f"base_url '{url}' must be an absolute URL "
+                    "(https://example.org/) or a path starting with '/'")
+        url = "/"
+    if not url.endswith("/"):
+        url += "/"
+    nav: list[NavItem] = []
+    nav_node = f.node_of("nav")
+    if isinstance(nav_node, YSeq):
+        for item in nav_node.items:
+            if not isinstance(item, YMap):
+                diags.error(item.loc, "each nav entry needs 'title:' and 'url:'")
+                continue
+            nf = _Fields(item, ("title", "url"), "a nav entry", diags)
+            t, u = nf.get("title", _str, required=True), nf.get("url", _str, required=True)
+            if t and u:
+                nav.append(NavItem(t, u))
+    elif nav_node is not None:
+        diags.error(nav_node.loc, "'nav' must be a list of entries with 'title:' and 'url:'")
+    return SiteConfig(
+        title=title,
+        description=f.get("description", _str) or "",
+        base_url=url,
+        language=f.get("language", _str) or "ja",
+        author=f.get("author", _str) or "",
+        nav=tuple(nav),
+        loc=node.loc,
+    )
+
+
+def load_article(path: Path, root: Path, diags: Diagnostics) -> Article | None:
+    name = rel(root, path)
+    text = read_text(path, root, diags)
+    if text is None:
+        return None
+    parts = frontmatter.split(text, name, diags)
+    if parts is None:
+        return None
+    node = _parse_mapping(parts.yaml_text, name, diags, parts.yaml_first_line - 1, "front matter")
+    if node is None:
+        if parts.yaml_text.strip() == "":
+            diags.error(Loc(name, 1, 1), "front matter is empty: add 'title:' and 'description:'")
+        return None
+    f = _Fields(node, ARTICLE_FIELDS, "article front matter", diags)
+    title = f.get("title", _str, required=True)
+    description = f.get("description", _str, required=True)
+    slug = f.get("slug", _str)
+    if slug is None:
+        slug = unicodedata.normalize("NFC", path.stem)
+        if not SLUG_RE.match(slug):
+            diags.error(Loc(name), f"file name '{path.stem}' is not a valid slug; rename the file using "
+                        "a-z, 0-9 and '-', or set 'slug:'")
+            return None
+    elif not SLUG_RE.match(slug):
+        diags.error(f.loc("slug") or node.loc, f"invalid slug '{slug}': use lowercase a-z, 0-9 and single "
+                    "'-' (e.g. keiri-zaimu)")
+        return None
+    tags = f.get("tags", yamlsrc.as_str_list)
+    if title is None or description is None:
+        return None
+    return Article(
+        source=name,
+        slug=slug,
+        title=title,
+        description=description,
+        order=f.get("order", yamlsrc.as_int),
+        date=f.get("date", yamlsrc.as_date),
+        updated=f.get("updated", yamlsrc.as_date),
+        tags=tuple(t for t, _ in tags or ()),
+        draft=bool(f.get("draft", yamlsrc.as_bool)),
+        autolink=f.get("autolink", yamlsrc.as_bool) is not False,
+        body=parts.body,
+        body_line=parts.body_first_line,
+        loc=Loc(name, 1, 1),
+        field_locs={k: v[0] for k, v in node.items.items()},
+    )
+
+
+def _load_sources(node: YNode | None, diags: Diagnostics) -> tuple[SourceRef, ...]:
+    if node is None:
+        return ()
+    if not isinstance(node, YSeq):
+        diags.error(node.loc, "'sources' must be a list of entries with 'title:', 'url:' and 'as_of:'")
+        return ()
+    out = []
+    for item in node.items:
+        if not isinstance(item, YMap):
+            diags.error(item.loc, "each source needs 'title:', 'url:' and 'as_of:'")
+            continue
+        f = _Fields(item, SOURCE_FIELDS, "a source", diags)
+        title = f.get("title", _str, required=True, what=" in this source")
+        url = f.get("url", _str, required=True, what=" in this source")
+        as_of = f.get("as_of", yamlsrc.as_date)
+        if url is not None and not re.match(r"^https?://\S+$", url):
+            diags.error(f.loc("url") or item.loc, f"source url '{url}' must start with http:// or https://")
+        if title and url:
+            out.append(SourceRef(title, url, as_of, item.loc))
+    return tuple(out)
+
+
+def _load_term(item: YMap, group_slug: str, diags: Diagnostics) -> Term | None:
+    f = _Fields(item, TERM_FIELDS, "a glossary term", diags)
+    name = f.get("term", _str, required=True, what=" (the term itself)")
+    reading = f.get("reading", _str, required=True, what=" (the term's reading in kana)")
+    definition_node = f.node_of("definition")
+    definition = f.get("definition", _str, required=True)
+    if name is None or reading is None or definition is None:
+        return None
+    name = unicodedata.normalize("NFKC", name).strip()
+    reading = unicodedata.normalize("NFKC", reading).strip()
+    bad = kana.non_kana(reading)
+    rloc = f.loc("reading") or item.loc
+    if bad:
+        chars = "".join(sorted({c for _, c in bad}))
+        diags.error(Loc(rloc.path, rloc.line, rloc.col + bad[0][0]),
+                    f"reading '{reading}' of '{name}' has characters that are not kana: '{chars}' "
+                    "(write it in hiragana or katakana; ー is allowed)")
+    slug = f.get("slug", _str)
+    if slug is not None and not SLUG_RE.match(slug):
+        diags.error(f.loc("slug") or item.loc, f"invalid slug '{slug}': use lowercase a-z, 0-9 and "
+                    "single '-'")
+        slug = None
+    aliases = tuple(unicodedata.normalize("NFKC", a).strip() for a, _ in
+                    f.get("aliases", yamlsrc.as_str_list) or ())
+    see_also = tuple((unicodedata.normalize("NFKC", s).strip(), loc) for s, loc in
+                     f.get("see_also", yamlsrc.as_str_list) or ())
+    no_autolink = f.get("no_autolink", yamlsrc.as_bool)
+    def_line = definition_node.text_line if isinstance(definition_node, YScalar) else item.loc.line
+    return Term(
+        name=name,
+        reading=reading,
+        slug=slug or "",  # filled in by resolve when empty
+        group=group_slug,
+        definition=definition,
+        en=f.get("en", _str) or "",
+        aliases=aliases,
+        summary=f.get("summary", _str) or "",
+        see_also=see_also,
+        sources=_load_sources(f.node_of("sources"), diags),
+        review_by=f.get("review_by", yamlsrc.as_date),
+        not_in=tuple(unicodedata.normalize("NFKC", s) for s, _ in f.get("not_in", yamlsrc.as_str_list) or ()),
+        no_autolink=bool(no_autolink),
+        loc=item.loc,
+        definition_line=def_line,
+        field_locs={k: v[0] for k, v in item.items.items()},
+    )
+
+
+def load_group(path: Path, root: Path, diags: Diagnostics) -> Group | None:
+    name = rel(root, path)
+    text = read_text(path, root, diags)
+    if text is None:
+        return None
+    if not text.strip():
+        diags.error(Loc(name), "empty glossary file: add 'group:' and a 'terms:' list, or delete the file")
+        return None
+    node = _parse_mapping(text, name, diags, what="a glossary file")
+    if node is None:
+        return None
+    stem = unicodedata.normalize("NFC", path.stem)
+    if not SLUG_RE.match(stem):
+        diags.error(Loc(name), f"glossary file name '{path.stem}' must be a slug (a-z, 0-9, '-'); it "
+                    "becomes the group's URL")
+        return None
+    f = _Fields(node, GROUP_FIELDS, "a glossary file", diags)
+    group = f.get("group", _str, required=True, what=" (the group's name, e.g. 雇用形態)")
+    terms_node = f.node_of("terms")
+    terms: list[Term] = []
+    if terms_node is None:
+        diags.error(node.loc, "missing required field 'terms' (the list of terms in this group)")
+    elif not isinstance(terms_node, YSeq):
+        diags.error(terms_node.loc, f"'terms' must be a list, not {yamlsrc.kind_name(terms_node)}")
+    elif not terms_node.items:
+        diags.error(terms_node.loc, "empty glossary group: 'terms' has no entries")
+    else:
+        for item in terms_node.items:
+            if not isinstance(item, YMap):
+                diags.error(item.loc, "each term must be a mapping starting with 'term:'")
+                continue
+            t = _load_term(item, stem, diags)
+            if t is not None:
+                terms.append(t)
+    if group is None:
+        return None
+    return Group(stem, group, f.get("description", _str) or "", name, tuple(terms), node.loc)
+
+
+def default_slug(reading: str) -> str:
+    return romanize(reading) or "term"
+
+
+def load_content(root: Path, diags: Diagnostics, *, base_url: str | None = None,
+                 drafts: bool = False) -> Content:
+    config = load_config(root, diags, base_url)
+    articles = []
+    for p in walk(root / "content" / "articles", (".md", ".markdown"), root, diags):
+        a = load_article(p, root, diags)
+        if a is not None and (drafts or not a.draft):
+            articles.append(a)
+    articles.sort(key=lambda a: (a.order is None, a.order or 0, a.slug))
+    groups = []
+    for p in walk(root / "content" / "glossary", (".yaml", ".yml"), root, diags):
+        g = load_group(p, root, diags)
+        if g is not None:
+            groups.append(g)
+    return Content(config, tuple(articles), tuple(groups))
+
+
+def today() -> dt.date:
+    return dt.date.today()

@@ -1,0 +1,361 @@
+"""Markdown → HTML for articles and term definitions, with our three tree processors.
+
+Registered on Python-Markdown's registries (higher priority runs first):
+
+| registry          | name            | priority | what                                                  |
+|-------------------|-----------------|---------:|-------------------------------------------------------|
+| inlinePatterns    | bos_wikilink    |      175 | ``[[term]]`` / ``[[term|text]]`` → link to the term   |
+| treeprocessors    | bos_links       |        8 | ``x.md`` → page URL, base path on ``/…``, dead links  |
+| treeprocessors    | bos_autolink    |        4 | first mention of each term → link (after toc, 5)      |
+
+Everything per document (which page, where its body starts, what was found) lives in a ``DocContext``
+handed to ``render``; the ``Markdown`` instance is reused across documents (``reset()``), never shared
+between threads.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+import unicodedata
+import xml.etree.ElementTree as etree
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.extensions.toc import TocExtension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+
+from backoffice_site.autolink import TermMatcher
+from backoffice_site.diagnostics import Diagnostics, Loc, did_you_mean
+from backoffice_site.resolve import Site
+
+SKIP_TAGS = {"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "script", "style", "abbr", "kbd",
+             "ruby", "rt", "rp", "button"}
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "a", "em", "strong", "b", "i", "u", "s", "del",
+    "ins", "code", "pre", "blockquote", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody",
+    "tfoot", "tr", "th", "td", "caption", "img", "div", "span", "sup", "sub", "ruby", "rt", "rp", "wbr",
+    "kbd", "mark", "small", "abbr", "figure", "figcaption", "details", "summary", "section", "aside",
+}
+ALLOWED_ATTRS: dict[str, set[str]] = {
+    "*": {"class", "id", "title", "lang", "role", "aria-label", "aria-hidden"},
+    "a": {"href", "data-term", "rel"},
+    "img": {"src", "alt", "width", "height", "loading", "decoding"},
+    "th": {"style", "colspan", "rowspan", "scope"},
+    "td": {"style", "colspan", "rowspan"},
+    "ol": {"start"},
+    "abbr": {"title"},
+}
+_DROPPED_PATTERNS = [
+    (re.compile(r"<\s*(script|iframe|object|embed|style|form|input|link|meta)\b", re.I),
+     "raw <{0}> removed from the page"),
+    (re.compile(r"<[^>]*\s(on[a-z]+)\s*=", re.I), "event handler attribute '{0}' removed"),
+    (re.compile(r"\{:?[^}\n]*\s?(on[a-z]+)\s*=", re.I), "event handler attribute '{0}' removed"),
+    (re.compile(r"(?:\]\(|href\s*=\s*['\"]?|src\s*=\s*['\"]?)\s*(javascript|vbscript|data)\s*:", re.I),
+     "'{0}:' URL removed"),
+]
+
+
+def jp_slugify(value: str, separator: str = "-") -> str:
+    """Readable, stable anchors that keep Japanese text (Python-Markdown's default drops it)."""
+    text = unicodedata.normalize("NFKC", html.unescape(re.sub(r"<[^>]+>", "", value))).strip().lower()
+    text = re.sub(r"[^\w\s-]", "", text)
+    text = re.sub(r"[\s_-]+", separator, text).strip(separator)
+    if not text:
+        import hashlib
+
+        text = "h-" + hashlib.sha1(value.encode()).hexdigest()[:8]
+    return text
+
+
+@dataclass
+class DocContext:
+    """One document being rendered: where it is, and what rendering found in it."""
+
+    source: str  # path relative to root, for diagnostics
+    body: str
+    first_line: int  # 1-based line of the body in the source file
+    page_url: str  # the page's URL relative to base path, e.g. 'articles/keiri/'
+    source_dir: str  # folder of the source, relative to root (for relative .md links)
+    diags: Diagnostics
+    autolink: bool = True
+    self_slug: str | None = None
+    mentions: list[str] = field(default_factory=list)  # term slugs in first-link order
+    # per term slug: Counter of 'linked', 'repeat', 'excluded', 'opted_out'
+    occurrences: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def locate(self, needle: str) -> Loc:
+        """Where ``needle`` first appears in the source (Python-Markdown keeps no positions)."""
+        for i, line in enumerate(self.body.split("\n")):
+            col = line.find(needle)
+            if col >= 0:
+                return Loc(self.source, self.first_line + i, col + 1)
+        return Loc(self.source, self.first_line, 1)
+
+    def count(self, slug: str, what: str) -> None:
+        self.occurrences.setdefault(slug, Counter())[what] += 1
+
+
+class _WikiLinkProcessor(InlineProcessor):
+    def __init__(self, pattern: str, ext: BosExtension):
+        super().__init__(pattern)
+        self.ext = ext
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, int, int]:  # type: ignore[override]
+        ctx, site = self.ext.ctx, self.ext.site
+        name, text = m.group(1).strip(), (m.group(2) or m.group(1)).strip()
+        assert ctx is not None
+        term = site.lookup(name)
+        if term is None:
+            ctx.diags.error(ctx.locate(m.group(0)), f"unknown glossary term '{name}' in [[...]]"
+                            f"{did_you_mean(name, site.by_name)}")
+            el = etree.Element("span")
+            el.text = text
+            return el, m.start(0), m.end(0)
+        el = etree.Element("a")
+        el.set("href", self.ext.url(term.url))
+        el.set("class", "term")
+        el.set("data-term", term.slug)
+        el.text = text
+        return el, m.start(0), m.end(0)
+
+
+class _LinkProcessor(Treeprocessor):
+    def __init__(self, md: markdown.Markdown, ext: BosExtension):
+        super().__init__(md)
+        self.ext = ext
+
+    def run(self, root: etree.Element) -> None:
+        ctx = self.ext.ctx
+        assert ctx is not None
+        for el in root.iter():
+            if el.tag == "a" and el.get("href") is not None and el.get("data-term") is None:
+                el.set("href", self._rewrite(el.get("href", ""), ctx))
+            elif el.tag == "img" and el.get("src"):
+                el.set("src", self._rewrite(el.get("src", ""), ctx, check=False))
+            elif el.tag == "div" and "admonition" in (el.get("class") or "").split():
+                el.set("role", "note")
+
+    def _rewrite(self, href: str, ctx: DocContext, check: bool = True) -> str:
+        parts = urlsplit(href)
+        if parts.scheme or href.startswith("//") or href.startswith("#") or not href:
+            return href
+        frag = f"#{parts.fragment}" if parts.fragment else ""
+        site = self.ext.site
+        path = parts.path
+        if path.endswith((".md", ".markdown")):
+            target = posixpath.normpath(posixpath.join(ctx.source_dir, path))
+            article = site.articles_by_source.get(target)
+            if article is None:
+                known = [posixpath.relpath(s, ctx.source_dir) for s in site.articles_by_source]
+                ctx.diags.error(ctx.locate(path), f"link to '{path}', but there is no article "
+                                f"{target}{did_you_mean(path, known)}")
+                return href
+            return self.ext.url(article.url) + frag
+        if path.startswith("/"):
+            rel = path.lstrip("/")
+        else:
+            rel = posixpath.normpath(posixpath.join(ctx.page_url, path)).lstrip("./")
+            if path.endswith("/") and not rel.endswith("/"):
+                rel += "/"
+            if rel == ".":
+                rel = ""
+        if check and not self._exists(rel):
+            ctx.diags.error(ctx.locate(path), f"link to '{path}', but the site has no such page"
+                            f"{did_you_mean(rel, self.ext.site.page_urls)}")
+            return href
+        query = f"?{parts.query}" if parts.query else ""
+        return self.ext.url(rel) + query + frag
+
+    def _exists(self, rel: str) -> bool:
+        site = self.ext.site
+        if rel in site.page_urls or rel in self.ext.extra_files:
+            return True
+        return (rel + "/") in site.page_urls or rel.rstrip("/") + "/" in site.page_urls
+
+
+class _AutolinkProcessor(Treeprocessor):
+    def __init__(self, md: markdown.Markdown, ext: BosExtension):
+        super().__init__(md)
+        self.ext = ext
+
+    def run(self, root: etree.Element) -> None:
+        ctx = self.ext.ctx
+        assert ctx is not None
+        self.linked: set[str] = set()
+        self._walk(root, ctx, excluded=False)
+
+    def _walk(self, el: etree.Element, ctx: DocContext, excluded: bool) -> None:
+        if el.tag == "a" and el.get("data-term"):
+            slug = el.get("data-term", "")
+            if slug not in self.linked:
+                self.linked.add(slug)
+                ctx.mentions.append(slug)
+            ctx.count(slug, "linked")
+            excluded = True
+        inside = excluded or el.tag in SKIP_TAGS
+        if el.text:
+            el.text = self._process(el, 0, el.text, ctx, inside, is_tail=False)
+        i = 0
+        while i < len(el):
+            child = el[i]
+            self._walk(child, ctx, inside)
+            if child.tail:
+                before = len(el)
+                child.tail = self._process(el, i + 1, child.tail, ctx, inside, is_tail=True)
+                i += len(el) - before  # skip the links we inserted after the child
+            i += 1
+
+    def _process(self, parent: etree.Element, index: int, text: str, ctx: DocContext,
+                 excluded: bool, is_tail: bool) -> str:
+        """Link term mentions in ``text``; new <a> elements go into ``parent`` at ``index``."""
+        matcher = self.ext.matcher
+        if matcher is None:
+            return text
+        head = text
+        pieces: list[etree.Element] = []
+        last = 0
+        for m in matcher.finditer(text):
+            slug = m.key
+            term = self.ext.site.by_slug[slug]
+            if excluded or slug == ctx.self_slug:
+                ctx.count(slug, "excluded")
+                continue
+            if not ctx.autolink or term.no_autolink:
+                ctx.count(slug, "opted_out")
+                continue
+            if slug in self.linked:
+                ctx.count(slug, "repeat")
+                continue
+            self.linked.add(slug)
+            ctx.mentions.append(slug)
+            ctx.count(slug, "linked")
+            a = etree.Element("a")
+            a.set("href", self.ext.url(term.url))
+            a.set("class", "term")
+            a.set("data-term", slug)
+            a.text = text[m.start : m.end]
+            if pieces:
+                pieces[-1].tail = text[last : m.start]
+            else:
+                head = text[: m.start]
+            pieces.append(a)
+            last = m.end
+        if not pieces:
+            return text
+        pieces[-1].tail = text[last:]
+        for offset, a in enumerate(pieces):
+            parent.insert(index + offset, a)
+        return head
+
+
+class BosExtension(Extension):
+    def __init__(self, site: Site, matcher: TermMatcher | None, base_path: str,
+                 extra_files: frozenset[str]):
+        super().__init__()
+        self.site = site
+        self.matcher = matcher
+        self.base_path = base_path
+        self.extra_files = extra_files
+        self.ctx: DocContext | None = None
+
+    def url(self, rel: str) -> str:
+        return self.base_path + rel
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.inlinePatterns.register(
+            _WikiLinkProcessor(r"\[\[([^\]|\n]+)(?:\|([^\]\n]+))?\]\]", self), "bos_wikilink", 175)
+        md.treeprocessors.register(_LinkProcessor(md, self), "bos_links", 8)
+        md.treeprocessors.register(_AutolinkProcessor(md, self), "bos_autolink", 4)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    toc: tuple[tuple[int, str, str], ...]  # (level, id, text)
+    mentions: tuple[str, ...]
+    occurrences: dict[str, Counter[str]]
+
+
+class MarkdownRenderer:
+    """One per process: builds the Markdown pipeline once and renders documents with it."""
+
+    def __init__(self, site: Site, extra_files: frozenset[str] = frozenset()):
+        self.site = site
+        names = [(n, t.slug) for t in site.terms for n in t.names]
+        self.matcher = TermMatcher(names, {t.slug: t.not_in for t in site.terms}) if names else None
+        self.ext = BosExtension(site, self.matcher, site.content.config.base_path, extra_files)
+        self.md = markdown.Markdown(
+            extensions=[
+                "tables", "fenced_code", "footnotes", "attr_list", "def_list", "admonition", "sane_lists",
+                TocExtension(slugify=jp_slugify, toc_depth="2-3", permalink=False),
+                self.ext,
+            ],
+            extension_configs={
+                "footnotes": {"BACKLINK_TITLE": "本文の注 %d に戻る", "SEPARATOR": "-"},
+            },
+            output_format="html",
+        )
+
+    def render(self, ctx: DocContext) -> Rendered:
+        _warn_dropped(ctx)
+        self.ext.ctx = ctx
+        self.md.reset()
+        try:
+            out = self.md.convert(ctx.body)
+            toc_tokens = getattr(self.md, "toc_tokens", [])
+        finally:
+            self.ext.ctx = None
+        clean = sanitize(out)
+        return Rendered(clean, tuple(_flatten_toc(toc_tokens)), tuple(ctx.mentions), ctx.occurrences)
+
+
+def _flatten_toc(tokens: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
+    out: list[tuple[int, str, str]] = []
+    for t in tokens:
+        out.append((int(t["level"]), str(t["id"]), html.unescape(re.sub(r"<[^>]+>", "", str(t["name"])))))
+        out.extend(_flatten_toc(t.get("children", [])))
+    return out
+
+
+def _filter_style(tag: str, attr: str, value: str) -> str | None:
+    if attr == "style":
+        m = re.fullmatch(r"\s*text-align:\s*(left|right|center);?\s*", value)
+        return f"text-align: {m.group(1)};" if m else None
+    return value
+
+
+def sanitize(fragment: str) -> str:
+    """Allowlist sanitizer: what Markdown and our extensions produce, nothing that runs."""
+    return nh3.clean(
+        fragment,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRS,
+        url_schemes={"http", "https", "mailto", "tel"},
+        link_rel=None,
+        strip_comments=True,
+        attribute_filter=_filter_style,
+    )
+
+
+def _warn_dropped(ctx: DocContext) -> None:
+    in_fence = False
+    for i, line in enumerate(ctx.body.split("\n")):
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+        if in_fence:
+            continue
+        text = html.unescape(line)
+        for pattern, message in _DROPPED_PATTERNS:
+            for m in pattern.finditer(text):
+                col = min(m.start(1), len(line) - 1) + 1 if line else 1
+                ctx.diags.warning(Loc(ctx.source, ctx.first_line + i, col),
+                                  message.format(m.group(1).lower()) + " (content may not run script)")

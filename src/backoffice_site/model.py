@@ -1,0 +1,116 @@
+"""The content model: immutable, typed, and every item knows where it came from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from backoffice_site.diagnostics import Loc
+
+
+@dataclass(frozen=True)
+class NavItem:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    title: str
+    description: str
+    base_url: str  # always ends with '/'
+    language: str
+    author: str
+    nav: tuple[NavItem, ...]
+    loc: Loc
+
+    @property
+    def base_path(self) -> str:
+        """The path part of base_url ('/' or '/project/'): every site URL starts with it."""
+        from urllib.parse import urlsplit
+
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+
+@dataclass(frozen=True)
+class Article:
+    source: str  # path relative to the root, e.g. content/articles/keiri.md
+    slug: str
+    title: str
+    description: str
+    order: int | None
+    date: dt.date | None
+    updated: dt.date | None
+    tags: tuple[str, ...]
+    draft: bool
+    autolink: bool
+    body: str
+    body_line: int  # 1-based line of the body's first line in the source file
+    loc: Loc
+    field_locs: dict[str, Loc] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def url(self) -> str:  # relative to the site's base path
+        return f"articles/{self.slug}/"
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    title: str
+    url: str
+    as_of: dt.date | None
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class Term:
+    name: str
+    reading: str
+    slug: str
+    group: str  # the group's slug (its file stem)
+    definition: str  # Markdown
+    en: str
+    aliases: tuple[str, ...]
+    summary: str
+    see_also: tuple[tuple[str, Loc], ...]
+    sources: tuple[SourceRef, ...]
+    review_by: dt.date | None
+    not_in: tuple[str, ...]
+    no_autolink: bool
+    loc: Loc  # the list item
+    definition_line: int  # 1-based line where the definition's text starts
+    field_locs: dict[str, Loc] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def url(self) -> str:
+        return f"glossary/{self.slug}/"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Group:
+    slug: str
+    name: str
+    description: str
+    source: str
+    terms: tuple[Term, ...]
+    loc: Loc
+
+    @property
+    def url(self) -> str:
+        return f"glossary/group/{self.slug}/"
+
+
+@dataclass(frozen=True)
+class Content:
+    config: SiteConfig
+    articles: tuple[Article, ...]  # reading order
+    groups: tuple[Group, ...]
+
+    @property
+    def terms(self) -> tuple[Term, ...]:
+        return tuple(t for g in self.groups for t in g.terms)

@@ -1,0 +1,226 @@
+"""Render stage, part 1: turn the resolved site into the list of pages to write, with their data.
+
+Pure: no Jinja and no file system here. Each page is (output path, template, context); the glossary's
+derived facts (gojūon rows, backlinks, JSON-LD, glossary.json) are computed once and shared.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from backoffice_site import kana
+from backoffice_site.diagnostics import Diagnostics
+from backoffice_site.markdown_render import DocContext, MarkdownRenderer, Rendered
+from backoffice_site.model import Article, Term
+from backoffice_site.resolve import Site
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # output file, relative to the output folder
+    template: str | None  # None: ``body`` is the finished file
+    context: dict[str, Any]
+    body: bytes = b""
+
+
+@dataclass(frozen=True)
+class RenderedContent:
+    articles: dict[str, Rendered]  # by article slug
+    definitions: dict[str, Rendered]  # by term slug
+
+
+def render_markdown(site: Site, diags: Diagnostics, extra_files: frozenset[str],
+                    only_articles: set[str] | None = None) -> RenderedContent:
+    renderer = MarkdownRenderer(site, extra_files)
+    articles = {}
+    for a in site.articles:
+        if only_articles is not None and a.slug not in only_articles:
+            continue
+        articles[a.slug] = renderer.render(article_context(a, diags))
+    definitions = {t.slug: renderer.render(term_context(t, diags)) for t in site.terms}
+    return RenderedContent(articles, definitions)
+
+
+def article_context(a: Article, diags: Diagnostics) -> DocContext:
+    return DocContext(source=a.source, body=a.body, first_line=a.body_line, page_url=a.url,
+                      source_dir=a.source.rsplit("/", 1)[0], diags=diags, autolink=a.autolink)
+
+
+def term_context(t: Term, diags: Diagnostics) -> DocContext:
+    return DocContext(source=t.loc.path, body=t.definition, first_line=t.definition_line,
+                      page_url=t.url, source_dir="content/glossary", diags=diags, self_slug=t.slug)
+
+
+def backlinks(site: Site, rendered: RenderedContent) -> dict[str, list[Article]]:
+    """term slug → the articles (reading order) that link it."""
+    out: dict[str, list[Article]] = {t.slug: [] for t in site.terms}
+    for a in site.articles:
+        r = rendered.articles.get(a.slug)
+        for slug in r.mentions if r else ():
+            out[slug].append(a)
+    return out
+
+
+def term_usage(site: Site, rendered: RenderedContent) -> dict[str, Counter[str]]:
+    """Per term: linked / repeat / excluded / opted_out occurrences over all articles."""
+    usage: dict[str, Counter[str]] = {t.slug: Counter() for t in site.terms}
+    for r in rendered.articles.values():
+        for slug, c in r.occurrences.items():
+            usage[slug].update(c)
+    return usage
+
+
+def referenced_by_terms(site: Site, rendered: RenderedContent) -> set[str]:
+    refs: set[str] = set()
+    for t in site.terms:
+        refs.update(site.see_also.get(t.slug, ()))
+        r = rendered.definitions.get(t.slug)
+        refs.update(r.mentions if r else ())
+    return refs
+
+
+def rows(terms: tuple[Term, ...]) -> list[tuple[str, list[Term]]]:
+    """Terms under their kana-row headings (あ行 … わ行), in gojūon order."""
+    by_row: dict[str, list[Term]] = {}
+    for t in terms:
+        by_row.setdefault(kana.row_of(t.reading), []).append(t)
+    order = [*kana.ROWS, "その他"]
+    return [(r, by_row[r]) for r in order if r in by_row]
+
+
+def _date(d: Any) -> str | None:
+    return d.isoformat() if d else None
+
+
+def build_pages(site: Site, rendered: RenderedContent, abs_url: Callable[[str], str]) -> list[Page]:
+    cfg = site.content.config
+    back = backlinks(site, rendered)
+    term_index = {t.slug: i for i, t in enumerate(site.terms)}
+    group_of = {g.slug: g for g in site.groups}
+    row_list = rows(site.terms)
+    common = {"site": cfg, "groups": site.groups, "by_slug": site.by_slug, "see_also": site.see_also,
+              "definitions": {s: r.html for s, r in rendered.definitions.items()}, "backlinks": back,
+              "group_of": group_of}
+    pages: list[Page] = []
+
+    term_set_ld = {
+        "@context": "https://schema.org", "@type": "DefinedTermSet", "@id": abs_url("glossary/"),
+        "name": f"{cfg.title} 用語集", "url": abs_url("glossary/"), "inLanguage": cfg.language,
+        "hasDefinedTerm": [{"@type": "DefinedTerm", "name": t.name, "url": abs_url(t.url)} for t in site.terms],
+    }
+
+    articles = site.articles
+    pages.append(Page("index.html", "index.html", {
+        **common, "page_url": "", "title": cfg.title, "description": cfg.description,
+        "articles": articles, "rows": row_list, "term_count": len(site.terms),
+        "key_terms": _key_terms(site, back),
+        "jsonld": [{"@context": "https://schema.org", "@type": "WebSite", "name": cfg.title,
+                    "url": abs_url(""), "inLanguage": cfg.language, "description": cfg.description}],
+    }))
+
+    for i, a in enumerate(articles):
+        r = rendered.articles[a.slug]
+        crumbs = [("ホーム", ""), (a.title, a.url)]
+        used = [site.by_slug[s] for s in r.mentions]
+        pages.append(Page(f"{a.url}index.html", "article.html", {
+            **common, "page_url": a.url, "title": a.title, "description": a.description, "article": a,
+            "content": r.html, "toc": r.toc, "used_terms": used, "breadcrumbs": crumbs,
+            "prev": articles[i - 1] if i > 0 else None,
+            "next": articles[i + 1] if i + 1 < len(articles) else None,
+            "position": i + 1, "total": len(articles), "og_type": "article",
+            "jsonld": [{
+                "@context": "https://schema.org", "@type": "Article", "headline": a.title,
+                "description": a.description, "inLanguage": cfg.language, "url": abs_url(a.url),
+                "mainEntityOfPage": abs_url(a.url),
+                **({"datePublished": _date(a.date)} if a.date else {}),
+                **({"dateModified": _date(a.updated or a.date)} if (a.updated or a.date) else {}),
+                **({"author": {"@type": "Organization", "name": cfg.author}} if cfg.author else {}),
+            }, _breadcrumb_ld(crumbs, abs_url)],
+        }))
+
+    crumbs = [("ホーム", ""), ("用語集", "glossary/")]
+    pages.append(Page("glossary/index.html", "glossary.html", {
+        **common, "page_url": "glossary/", "title": "用語集",
+        "description": f"アルバイト・パートとバックオフィスの用語 {len(site.terms)} 語を五十音順に解説します。",
+        "rows": row_list, "current_group": None, "breadcrumbs": crumbs,
+        "jsonld": [term_set_ld, _breadcrumb_ld(crumbs, abs_url)],
+    }))
+    for g in site.groups:
+        g_terms = tuple(t for t in site.terms if t.group == g.slug)
+        g_crumbs = [*crumbs, (g.name, g.url)]
+        pages.append(Page(f"{g.url}index.html", "glossary.html", {
+            **common, "page_url": g.url, "title": f"{g.name}の用語",
+            "description": g.description or f"{g.name}に関する用語 {len(g_terms)} 語の解説です。",
+            "rows": rows(g_terms), "current_group": g, "breadcrumbs": g_crumbs,
+            "jsonld": [_breadcrumb_ld(g_crumbs, abs_url)],
+        }))
+
+    for t in site.terms:
+        i = term_index[t.slug]
+        t_crumbs = [*crumbs, (t.name, t.url)]
+        ld: dict[str, Any] = {
+            "@context": "https://schema.org", "@type": "DefinedTerm", "name": t.name,
+            "url": abs_url(t.url), "description": t.summary or _plain(rendered.definitions[t.slug].html),
+            "inDefinedTermSet": abs_url("glossary/"), "termCode": t.slug,
+        }
+        if t.aliases:
+            ld["alternateName"] = list(t.aliases)
+        pages.append(Page(f"{t.url}index.html", "term.html", {
+            **common, "page_url": t.url, "title": f"{t.name}（{t.reading}）とは",
+            "description": t.summary or _plain(rendered.definitions[t.slug].html)[:120],
+            "term": t, "breadcrumbs": t_crumbs, "group": group_of[t.group],
+            "prev": site.terms[i - 1] if i > 0 else None,
+            "next": site.terms[i + 1] if i + 1 < len(site.terms) else None,
+            "jsonld": [ld, _breadcrumb_ld(t_crumbs, abs_url)],
+        }))
+
+    pages.append(Page("404.html", "404.html", {
+        **common, "page_url": "404.html", "title": "ページが見つかりません", "description": "",
+        "articles": articles, "noindex": True,
+    }))
+    pages.append(Page("glossary.json", None, {}, glossary_json(site, rendered, abs_url)))
+    return pages
+
+
+def _key_terms(site: Site, back: dict[str, list[Article]]) -> list[Term]:
+    """The most-used terms (by number of articles linking them), for the home page."""
+    ranked = sorted(site.terms, key=lambda t: (-len(back[t.slug]), kana.sort_key(t.reading)))
+    return [t for t in ranked if back[t.slug]][:12]
+
+
+def _breadcrumb_ld(crumbs: list[tuple[str, str]], abs_url: Callable[[str], str]) -> dict[str, Any]:
+    return {
+        "@context": "https://schema.org", "@type": "BreadcrumbList",
+        "itemListElement": [{"@type": "ListItem", "position": i + 1, "name": name, "item": abs_url(url)}
+                            for i, (name, url) in enumerate(crumbs)],
+    }
+
+
+def _plain(fragment: str) -> str:
+    import html as _html
+    import re
+
+    return _html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip().replace("\n", " ")
+
+
+def glossary_json(site: Site, rendered: RenderedContent, abs_url: Callable[[str], str]) -> bytes:
+    back = backlinks(site, rendered)
+    data = {
+        "version": 1,
+        "title": f"{site.content.config.title} 用語集",
+        "url": abs_url("glossary/"),
+        "groups": [{"slug": g.slug, "name": g.name, "url": abs_url(g.url)} for g in site.groups],
+        "terms": [{
+            "slug": t.slug, "term": t.name, "reading": t.reading, "en": t.en, "aliases": list(t.aliases),
+            "group": t.group, "summary": t.summary, "definition_html": rendered.definitions[t.slug].html,
+            "definition_text": _plain(rendered.definitions[t.slug].html),
+            "url": abs_url(t.url), "see_also": list(site.see_also.get(t.slug, ())),
+            "sources": [{"title": s.title, "url": s.url, "as_of": _date(s.as_of)} for s in t.sources],
+            "review_by": _date(t.review_by), "used_in": [abs_url(a.url) for a in back[t.slug]],
+        } for t in site.terms],
+    }
+    return (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode()

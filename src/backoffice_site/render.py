@@ -1,0 +1,99 @@
+"""Render stage, part 2: pages through Jinja templates, template errors reported at file:line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from backoffice_site.diagnostics import Diagnostics, Loc
+from backoffice_site.model import SiteConfig
+from backoffice_site.pages import Page
+from backoffice_site.sources import rel
+
+
+def jsonld(value: Any) -> Markup:
+    """JSON for a <script type="application/ld+json"> block: '<', '>' and '&' can never close it."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def date_ja(d: dt.date | None) -> str:
+    return f"{d.year}年{d.month}月{d.day}日" if d else ""
+
+
+class Renderer:
+    """Owns the one Jinja environment; the template API is everything registered here."""
+
+    def __init__(self, root: Path, config: SiteConfig, static_hashes: dict[str, str],
+                 dev_script: str = ""):
+        self.root = root
+        self.templates_dir = root / "templates"
+        self.config = config
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(self.templates_dir),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters["jsonld"] = jsonld
+        self.env.filters["date_ja"] = date_ja
+        self.env.globals["url"] = self.url
+        self.env.globals["abs_url"] = self.abs_url
+        self.env.globals["asset"] = lambda p: self.url(p) + (
+            f"?v={static_hashes[p]}" if p in static_hashes else "")
+        self.env.globals["dev_script"] = Markup(dev_script)
+
+    def url(self, rel_url: str) -> str:
+        return self.config.base_path + rel_url.lstrip("/")
+
+    def abs_url(self, rel_url: str) -> str:
+        base = self.config.base_url
+        if base.startswith("/"):
+            return base + rel_url.lstrip("/")
+        return base + rel_url.lstrip("/")
+
+    def render(self, page: Page, diags: Diagnostics) -> bytes | None:
+        if page.template is None:
+            return page.body
+        try:
+            template = self.env.get_template(page.template)
+            return template.render(page.context).encode("utf-8")
+        except jinja2.TemplateSyntaxError as exc:
+            name = exc.filename or str(self.templates_dir / (exc.name or page.template))
+            diags.error(Loc(rel(self.root, Path(name)), exc.lineno or 1, 1),
+                        f"template syntax error: {exc.message}")
+        except jinja2.TemplateNotFound as exc:
+            diags.error(Loc(f"templates/{page.template}"), f"template not found: {exc.name} "
+                        f"(looked in {rel(self.root, self.templates_dir)}/)")
+        except Exception as exc:  # a template's runtime error is a content problem, not a crash
+            diags.error(self._template_loc(exc, page.template), f"template error: {exc} "
+                        f"(while rendering {page.path})")
+        return None
+
+    def _template_loc(self, exc: BaseException, template: str) -> Loc:
+        """Jinja rewrites tracebacks so template frames carry the template's file and line."""
+        best = Loc(f"templates/{template}")
+        tdir = str(self.templates_dir.resolve())
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if frame.filename and str(Path(frame.filename).resolve()).startswith(tdir):
+                best = Loc(rel(self.root, Path(frame.filename)), frame.lineno or 1, 1)
+        return best
+
+
+def static_hashes(files: dict[str, Path]) -> dict[str, str]:
+    """Short content hashes for cache-busting asset URLs (?v=…)."""
+    return {name: hashlib.sha256(p.read_bytes()).hexdigest()[:10] for name, p in files.items()}
+
+
+AbsUrl = Callable[[str], str]

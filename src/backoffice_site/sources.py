@@ -1,0 +1,86 @@
+"""Reading source files: UTF-8 only, BOM and CRLF accepted, text normalized to NFC."""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from pathlib import Path
+
+from backoffice_site.diagnostics import Diagnostics, Loc
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+def rel(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def read_text(path: Path, root: Path, diags: Diagnostics) -> str | None:
+    """The file's text (NFC, LF line ends, BOM stripped), or None with a diagnostic."""
+    name = unicodedata.normalize("NFC", rel(root, path))
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            diags.error(Loc(name), f"file is {size // (1024 * 1024)} MB; the limit is "
+                        f"{MAX_FILE_BYTES // (1024 * 1024)} MB — split it")
+            return None
+        data = path.read_bytes()
+    except OSError as exc:
+        diags.error(Loc(name), f"cannot read file: {exc.strerror or exc}")
+        return None
+    if b"\x00" in data[:8192]:
+        diags.error(Loc(name), "binary file in content/ (it holds NUL bytes); move it to static/")
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        diags.error(Loc(name, line, col),
+                    f"file is not UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8")
+        return None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text
+
+
+def walk(directory: Path, suffixes: tuple[str, ...], root: Path, diags: Diagnostics) -> list[Path]:
+    """Files under ``directory`` with one of ``suffixes``, sorted; symlink loops are reported."""
+    found: list[Path] = []
+    if not directory.is_dir():
+        return found
+    seen_dirs: set[tuple[int, int]] = set()
+
+    def onerror(exc: OSError) -> None:
+        diags.error(Loc(rel(root, Path(exc.filename or directory))), f"cannot read folder: {exc.strerror}")
+
+    for dirpath, dirnames, filenames in os.walk(directory, followlinks=True, onerror=onerror):
+        try:
+            st = os.stat(dirpath)
+        except OSError:
+            dirnames[:] = []
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in seen_dirs:
+            diags.error(Loc(rel(root, Path(dirpath))), "symlink loop in content/; remove the link")
+            dirnames[:] = []
+            continue
+        seen_dirs.add(key)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for f in sorted(filenames):
+            if f.startswith(".") or f.endswith("~"):
+                continue  # editor temp and backup files
+            p = Path(dirpath) / f
+            if p.suffix.lower() in suffixes:
+                if not p.exists():
+                    diags.error(Loc(rel(root, p)), "broken symlink; remove it or point it at a file")
+                    continue
+                found.append(p)
+    found.sort(key=lambda p: unicodedata.normalize("NFC", p.as_posix()))
+    return found
