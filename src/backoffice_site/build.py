@@ -1,15 +1,21 @@
-"""The pipeline, end to end: load → resolve → render Markdown → pages → templates → write."""
+"""The pipeline, end to end: load → resolve → render Markdown → pages → templates → write.
+
+``Builder`` keeps what it computed last time (parsed files, rendered Markdown, rendered pages), each
+keyed by a digest of everything it depends on, so a rebuild redoes only the work whose inputs changed.
+The result is always byte-identical to a build from scratch.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from backoffice_site import load, output, pages, resolve
+from backoffice_site import __version__, load, output, pages, resolve
 from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc, Severity, promote_warnings
 from backoffice_site.render import Renderer, static_hashes
 
@@ -17,18 +23,17 @@ from backoffice_site.render import Renderer, static_hashes
 @dataclass(frozen=True)
 class BuildOptions:
     root: Path
-    out: Path | None = None  # None: do not write (check)
+    out: Path | None = None  # None: do not write (check, or the dev server serving from memory)
     base_url: str | None = None
     strict: bool = False
     drafts: bool = False
-    dev_script: str = ""  # injected by the dev server only
 
 
 @dataclass
 class BuildResult:
     diagnostics: list[Diagnostic]
-    files: dict[str, bytes] = field(default_factory=dict)
-    statics: dict[str, Path] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)  # generated files by output path
+    statics: dict[str, Path] = field(default_factory=dict)  # static files by output path
     articles: int = 0
     terms: int = 0
     seconds: float = 0.0
@@ -36,10 +41,12 @@ class BuildResult:
     unused_terms: list[str] = field(default_factory=list)
     articles_linking: dict[str, int] = field(default_factory=dict)
     site: resolve.Site | None = None
+    rendered_pages: int = 0  # pages whose template actually ran this time
+    written: int = 0  # files written to the output folder
 
     @property
     def ok(self) -> bool:
-        return not any(d.severity.value == "error" for d in self.diagnostics)
+        return not any(d.severity is Severity.ERROR for d in self.diagnostics)
 
     @property
     def pages(self) -> int:
@@ -54,46 +61,86 @@ def today() -> dt.date:
     return dt.date.today()
 
 
+def _tree_digest(folder: Path) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    if folder.is_dir():
+        for p in sorted(folder.rglob("*")):
+            if p.is_file():
+                h.update(p.relative_to(folder).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+class Builder:
+    """Builds a site again and again, redoing only what changed (the dev server keeps one)."""
+
+    def __init__(self, opts: BuildOptions):
+        self.opts = opts
+        self.load_memo: load.LoadMemo = {}
+        self.md_cache: pages.MarkdownCache = {}
+        self.page_cache: dict[str, tuple[str, bytes]] = {}  # output path → (deps digest, bytes)
+
+    def build(self) -> BuildResult:
+        """Run every stage, collect every problem; write only when nothing is wrong."""
+        started = time.perf_counter()
+        opts, root = self.opts, self.opts.root
+        diags = Diagnostics()
+        content = load.load_content(root, diags, base_url=opts.base_url, drafts=opts.drafts,
+                                    memo=self.load_memo)
+        site = resolve.resolve(content, diags, today())
+        statics = output.static_files(root / "static")
+        rendered = pages.render_markdown(site, diags, frozenset(statics), self.md_cache)
+
+        usage = pages.term_usage(site, rendered)
+        referenced = pages.referenced_by_terms(site, rendered)
+        back = pages.backlinks(site, rendered)
+        for t in site.terms:
+            if not back[t.slug] and t.slug not in referenced:
+                diags.warning(t.loc, f"term '{t.name}' is used by no article and referred to by no other "
+                              "term; link it from an article or another term's see_also")
+
+        hashes = static_hashes(statics)
+        renderer = Renderer(root, content.config, hashes)
+        shared_key = (__version__, _tree_digest(root / "templates"), repr(content.config), sorted(hashes.items()))
+        files: dict[str, bytes] = {}
+        rendered_count = 0
+        fresh_cache: dict[str, tuple[str, bytes]] = {}
+        for page in pages.build_pages(site, rendered, renderer.abs_url):
+            if page.template is None:
+                files[page.path] = page.body
+                continue
+            key = hashlib.blake2b(repr((shared_key, page.template, page.deps)).encode(),
+                                  digest_size=16).hexdigest()
+            hit = self.page_cache.get(page.path)
+            if hit is not None and hit[0] == key:
+                files[page.path] = hit[1]
+                fresh_cache[page.path] = hit
+                continue
+            data = renderer.render(page, diags)
+            rendered_count += 1
+            if data is not None:
+                files[page.path] = data
+                fresh_cache[page.path] = (key, data)
+        self.page_cache = fresh_cache  # drops pages that no longer exist
+        for name in sorted(set(files) & set(statics)):
+            diags.error(Loc(f"static/{name}"), f"static file '{name}' would overwrite a generated page; "
+                        "rename or move it")
+
+        result_diags = diags.sorted()
+        if opts.strict:
+            result_diags = promote_warnings(result_diags)
+        result = BuildResult(
+            result_diags, files, statics, len(site.articles), len(site.terms), usage=usage,
+            unused_terms=[t.slug for t in site.terms if not back[t.slug]], site=site,
+            articles_linking={s: len(a) for s, a in back.items()}, rendered_pages=rendered_count,
+        )
+        if result.ok and opts.out is not None:
+            try:
+                result.written = output.write_site(opts.out, files, statics)
+            except output.OutputError as exc:
+                result.diagnostics.append(Diagnostic(Loc(str(opts.out)), Severity.ERROR, str(exc)))
+        result.seconds = time.perf_counter() - started
+        return result
+
+
 def build(opts: BuildOptions) -> BuildResult:
-    """Run every stage, collect every problem; write only when nothing is wrong."""
-    started = time.perf_counter()
-    diags = Diagnostics()
-    root = opts.root
-    content = load.load_content(root, diags, base_url=opts.base_url, drafts=opts.drafts)
-    site = resolve.resolve(content, diags, today())
-    statics = output.static_files(root / "static")
-    rendered = pages.render_markdown(site, diags, frozenset(statics))
-
-    usage = pages.term_usage(site, rendered)
-    referenced = pages.referenced_by_terms(site, rendered)
-    back = pages.backlinks(site, rendered)
-    unused = [t.slug for t in site.terms if not back[t.slug]]
-    for t in site.terms:
-        if not back[t.slug] and t.slug not in referenced:
-            diags.warning(t.loc, f"term '{t.name}' is used by no article and referred to by no other "
-                          "term; link it from an article or another term's see_also")
-
-    renderer = Renderer(root, content.config, static_hashes(statics), opts.dev_script)
-    files: dict[str, bytes] = {}
-    for page in pages.build_pages(site, rendered, renderer.abs_url):
-        data = renderer.render(page, diags)
-        if data is not None:
-            files[page.path] = data
-    for name in sorted(set(files) & set(statics)):
-        diags.error(Loc(f"static/{name}"), f"static file '{name}' would overwrite a generated page; "
-                    "rename or move it")
-
-    result_diags = diags.sorted()
-    if opts.strict:
-        result_diags = promote_warnings(result_diags)
-    result = BuildResult(result_diags, files, statics, len(site.articles), len(site.terms),
-                         usage=usage, unused_terms=unused, site=site,
-                         articles_linking={s: len(a) for s, a in back.items()})
-    if result.ok and opts.out is not None:
-        try:
-            output.write_site(opts.out, files, statics)
-        except output.OutputError as exc:
-            result.diagnostics.append(Diagnostic(Loc(str(opts.out)), Severity.ERROR, str(exc)))
-    result.seconds = time.perf_counter() - started
-    return result
-
+    return Builder(opts).build()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from backoffice_site import frontmatter, kana, yamlsrc
-from backoffice_site.diagnostics import Diagnostics, Loc, did_you_mean
+from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc, did_you_mean
 from backoffice_site.model import Article, Content, Group, NavItem, SiteConfig, SourceRef, Term
 from backoffice_site.romaji import romanize
 from backoffice_site.sources import read_text, rel, walk
@@ -276,18 +277,42 @@ def default_slug(reading: str) -> str:
     return romanize(reading) or "term"
 
 
+# path → (content hash, loaded value, its diagnostics): a file is parsed again only when its bytes change.
+LoadMemo = dict[str, tuple[str, object, tuple[Diagnostic, ...]]]
+
+
+def _memoized(memo: LoadMemo | None, path: Path, root: Path, diags: Diagnostics,
+              loader: Callable[[Path, Path, Diagnostics], T | None]) -> T | None:
+    if memo is None:
+        return loader(path, root, diags)
+    try:
+        digest = hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+    except OSError:
+        return loader(path, root, diags)
+    key = str(path)
+    hit = memo.get(key)
+    if hit is not None and hit[0] == digest:
+        diags.extend(hit[2])
+        return hit[1]  # type: ignore[return-value]
+    local = Diagnostics()
+    value = loader(path, root, local)
+    diags.extend(local.items)
+    memo[key] = (digest, value, tuple(local.items))
+    return value
+
+
 def load_content(root: Path, diags: Diagnostics, *, base_url: str | None = None,
-                 drafts: bool = False) -> Content:
+                 drafts: bool = False, memo: LoadMemo | None = None) -> Content:
     config = load_config(root, diags, base_url)
     articles = []
     for p in walk(root / "content" / "articles", (".md", ".markdown"), root, diags):
-        a = load_article(p, root, diags)
+        a = _memoized(memo, p, root, diags, load_article)
         if a is not None and (drafts or not a.draft):
             articles.append(a)
     articles.sort(key=lambda a: (a.order is None, a.order or 0, a.slug))
     groups = []
     for p in walk(root / "content" / "glossary", (".yaml", ".yml"), root, diags):
-        g = load_group(p, root, diags)
+        g = _memoized(memo, p, root, diags, load_group)
         if g is not None:
             groups.append(g)
     return Content(config, tuple(articles), tuple(groups))

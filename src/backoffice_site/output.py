@@ -32,30 +32,72 @@ def static_files(static_dir: Path) -> dict[str, Path]:
     return out
 
 
-def write_site(out_dir: Path, files: dict[str, bytes], statics: dict[str, Path]) -> None:
-    """Write ``files`` and copy ``statics`` into a fresh folder, then swap it in for ``out_dir``."""
+def write_site(out_dir: Path, files: dict[str, bytes], statics: dict[str, Path]) -> int:
+    """Make ``out_dir`` hold exactly ``files`` and ``statics``; returns how many files were (re)written.
+
+    The new tree is assembled in a fresh folder and swapped in whole. Files whose bytes did not change are
+    hard-linked from the old output instead of written again, and when nothing changed at all the old
+    output is left alone: a no-change rebuild writes nothing.
+    """
     parent = out_dir.parent
     if not parent.is_dir():
         raise OutputError(f"the output folder's parent {parent} does not exist; create it first")
+    wanted: dict[str, bytes | Path] = {**statics, **files}
+    unchanged = _unchanged(out_dir, wanted)
+    if unchanged is not None and len(unchanged) == len(wanted) and _listing(out_dir) == set(wanted):
+        return 0
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
     except OSError as exc:
         raise OutputError(f"cannot create a folder in {parent}: {exc.strerror}") from exc
+    written = 0
     try:
-        for name, src in statics.items():
+        for name in sorted(wanted):
             dest = tmp / name
             dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, dest)
-        for name, data in files.items():
-            dest = tmp / name
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_bytes(data)
+            if unchanged and name in unchanged:
+                try:
+                    os.link(out_dir / name, dest)
+                    continue
+                except OSError:
+                    pass  # file systems without hard links: copy instead
+            data = wanted[name]
+            if isinstance(data, Path):
+                shutil.copyfile(data, dest)
+            else:
+                dest.write_bytes(data)
+            written += 1
         os.chmod(tmp, 0o755)
         swap_in(tmp, out_dir)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise OutputError(f"writing the site failed ({exc.strerror or exc}); {out_dir} is unchanged") \
             from exc
+    return written
+
+
+def _listing(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
+def _unchanged(out_dir: Path, wanted: dict[str, bytes | Path]) -> set[str] | None:
+    """Names whose file in ``out_dir`` already has the wanted bytes (None when there is no output yet)."""
+    if not out_dir.is_dir():
+        return None
+    same = set()
+    for name, data in wanted.items():
+        old = out_dir / name
+        try:
+            if old.is_symlink() or not old.is_file():
+                continue
+            if isinstance(data, Path):
+                if old.stat().st_size == data.stat().st_size and old.read_bytes() == data.read_bytes():
+                    same.add(name)
+            elif old.stat().st_size == len(data) and old.read_bytes() == data:
+                same.add(name)
+        except OSError:
+            continue
+    return same
 
 
 def swap_in(new: Path, out_dir: Path) -> None:

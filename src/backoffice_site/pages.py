@@ -6,6 +6,7 @@ derived facts (gojūon rows, backlinks, JSON-LD, glossary.json) are computed onc
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backoffice_site import kana
-from backoffice_site.diagnostics import Diagnostics
+from backoffice_site.diagnostics import Diagnostic, Diagnostics
 from backoffice_site.markdown_render import DocContext, MarkdownRenderer, Rendered
 from backoffice_site.model import Article, Term
 from backoffice_site.resolve import Site
@@ -25,6 +26,9 @@ class Page:
     template: str | None  # None: ``body`` is the finished file
     context: dict[str, Any]
     body: bytes = b""
+    # Everything the page shows, in small comparable form: the page is re-rendered only when this
+    # (or a template, or site.yaml) changes. Too little here means stale pages, so err on the side of more.
+    deps: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -33,15 +37,49 @@ class RenderedContent:
     definitions: dict[str, Rendered]  # by term slug
 
 
+MarkdownCache = dict[str, tuple[Rendered, tuple[Diagnostic, ...]]]
+
+
+def environment_key(site: Site, extra_files: frozenset[str]) -> str:
+    """What every rendered document depends on besides its own text: the names that can be linked,
+    the pages links can point to, and the base path."""
+    terms = tuple((t.slug, t.names, t.no_autolink, t.not_in) for t in site.terms)
+    return _digest((terms, sorted(site.articles_by_source), sorted(site.page_urls), sorted(extra_files),
+                    site.content.config.base_path))
+
+
+def _digest(value: object) -> str:
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
+
+
 def render_markdown(site: Site, diags: Diagnostics, extra_files: frozenset[str],
-                    only_articles: set[str] | None = None) -> RenderedContent:
-    renderer = MarkdownRenderer(site, extra_files)
-    articles = {}
-    for a in site.articles:
-        if only_articles is not None and a.slug not in only_articles:
-            continue
-        articles[a.slug] = renderer.render(article_context(a, diags))
-    definitions = {t.slug: renderer.render(term_context(t, diags)) for t in site.terms}
+                    cache: MarkdownCache | None = None) -> RenderedContent:
+    """Render every article body and term definition, reusing ``cache`` entries whose inputs are unchanged."""
+    env = environment_key(site, extra_files)
+    renderer: MarkdownRenderer | None = None
+
+    def render(ctx_factory: Callable[[Diagnostics], DocContext], key_parts: tuple[object, ...]) -> Rendered:
+        nonlocal renderer
+        key = _digest((env, key_parts))
+        if cache is not None and key in cache:
+            rendered, found = cache[key]
+            diags.extend(found)
+            return rendered
+        if renderer is None:
+            renderer = MarkdownRenderer(site, extra_files)
+        local = Diagnostics()
+        rendered = renderer.render(ctx_factory(local))
+        diags.extend(local.items)
+        if cache is not None:
+            cache[key] = (rendered, tuple(local.items))
+        return rendered
+
+    articles = {a.slug: render(lambda d, a=a: article_context(a, d),  # type: ignore[misc]
+                               ("article", a.source, a.body, a.body_line, a.autolink, a.slug))
+                for a in site.articles}
+    definitions = {t.slug: render(lambda d, t=t: term_context(t, d),  # type: ignore[misc]
+                                  ("term", t.loc.path, t.definition, t.definition_line, t.slug))
+                   for t in site.terms}
     return RenderedContent(articles, definitions)
 
 
@@ -106,6 +144,9 @@ def build_pages(site: Site, rendered: RenderedContent, abs_url: Callable[[str], 
               "definitions": {s: r.html for s, r in rendered.definitions.items()}, "backlinks": back,
               "group_of": group_of}
     pages: list[Page] = []
+    art_sigs = tuple(_art_sig(a) for a in site.articles)
+    glossary_doc = glossary_json(site, rendered, abs_url)
+    glossary_sig = (glossary_doc, art_sigs, tuple((g.slug, g.name, g.description) for g in site.groups))
 
     term_set_ld = {
         "@context": "https://schema.org", "@type": "DefinedTermSet", "@id": abs_url("glossary/"),
@@ -114,13 +155,15 @@ def build_pages(site: Site, rendered: RenderedContent, abs_url: Callable[[str], 
     }
 
     articles = site.articles
+    key_terms = _key_terms(site, back)
     pages.append(Page("index.html", "index.html", {
         **common, "page_url": "", "title": cfg.title, "description": cfg.description,
         "articles": articles, "rows": row_list, "term_count": len(site.terms),
-        "key_terms": _key_terms(site, back),
+        "key_terms": key_terms,
         "jsonld": [{"@context": "https://schema.org", "@type": "WebSite", "name": cfg.title,
                     "url": abs_url(""), "inLanguage": cfg.language, "description": cfg.description}],
-    }))
+    }, deps=(art_sigs, tuple((t.slug, t.name, t.reading, t.group) for t in site.terms),
+             tuple(t.slug for t in key_terms), tuple((g.slug, g.name, len(g.terms)) for g in site.groups))))
 
     for i, a in enumerate(articles):
         r = rendered.articles[a.slug]
@@ -140,7 +183,9 @@ def build_pages(site: Site, rendered: RenderedContent, abs_url: Callable[[str], 
                 **({"dateModified": _date(a.updated or a.date)} if (a.updated or a.date) else {}),
                 **({"author": {"@type": "Organization", "name": cfg.author}} if cfg.author else {}),
             }, _breadcrumb_ld(crumbs, abs_url)],
-        }))
+        }, deps=(_art_sig(a), a.tags, r.html, r.toc, tuple((t.slug, t.name, t.reading, t.summary) for t in used),
+                 art_sigs[i - 1] if i > 0 else None, art_sigs[i + 1] if i + 1 < len(articles) else None,
+                 len(articles))))
 
     crumbs = [("ホーム", ""), ("用語集", "glossary/")]
     pages.append(Page("glossary/index.html", "glossary.html", {
@@ -148,7 +193,7 @@ def build_pages(site: Site, rendered: RenderedContent, abs_url: Callable[[str], 
         "description": f"アルバイト・パートとバックオフィスの用語 {len(site.terms)} 語を五十音順に解説します。",
         "rows": row_list, "current_group": None, "breadcrumbs": crumbs,
         "jsonld": [term_set_ld, _breadcrumb_ld(crumbs, abs_url)],
-    }))
+    }, deps=glossary_sig))
     for g in site.groups:
         g_terms = tuple(t for t in site.terms if t.group == g.slug)
         g_crumbs = [*crumbs, (g.name, g.url)]
@@ -157,7 +202,7 @@ def build_pages(site: Site, rendered: RenderedContent, abs_url: Callable[[str], 
             "description": g.description or f"{g.name}に関する用語 {len(g_terms)} 語の解説です。",
             "rows": rows(g_terms), "current_group": g, "breadcrumbs": g_crumbs,
             "jsonld": [_breadcrumb_ld(g_crumbs, abs_url)],
-        }))
+        }, deps=glossary_sig))
 
     for t in site.terms:
         i = term_index[t.slug]
@@ -176,14 +221,28 @@ def build_pages(site: Site, rendered: RenderedContent, abs_url: Callable[[str], 
             "prev": site.terms[i - 1] if i > 0 else None,
             "next": site.terms[i + 1] if i + 1 < len(site.terms) else None,
             "jsonld": [ld, _breadcrumb_ld(t_crumbs, abs_url)],
-        }))
+        }, deps=(_term_sig(t), rendered.definitions[t.slug].html,
+                 tuple(_term_sig(site.by_slug[s]) for s in site.see_also.get(t.slug, ())),
+                 tuple(_art_sig(a) for a in back[t.slug]),
+                 _term_sig(site.terms[i - 1]) if i > 0 else None,
+                 _term_sig(site.terms[i + 1]) if i + 1 < len(site.terms) else None,
+                 (group_of[t.group].name, group_of[t.group].slug))))
 
     pages.append(Page("404.html", "404.html", {
         **common, "page_url": "404.html", "title": "ページが見つかりません", "description": "",
         "articles": articles, "noindex": True,
-    }))
-    pages.append(Page("glossary.json", None, {}, glossary_json(site, rendered, abs_url)))
+    }, deps=art_sigs))
+    pages.append(Page("glossary.json", None, {}, glossary_doc))
     return pages
+
+
+def _art_sig(a: Article) -> tuple[Any, ...]:
+    return (a.slug, a.title, a.description, a.date, a.updated, a.order)
+
+
+def _term_sig(t: Term) -> tuple[Any, ...]:
+    return (t.slug, t.name, t.reading, t.summary, t.en, t.aliases, t.group,
+            tuple((s.title, s.url, s.as_of) for s in t.sources), t.review_by)
 
 
 def _key_terms(site: Site, back: dict[str, list[Article]]) -> list[Term]:

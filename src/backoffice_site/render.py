@@ -33,8 +33,7 @@ def date_ja(d: dt.date | None) -> str:
 class Renderer:
     """Owns the one Jinja environment; the template API is everything registered here."""
 
-    def __init__(self, root: Path, config: SiteConfig, static_hashes: dict[str, str],
-                 dev_script: str = ""):
+    def __init__(self, root: Path, config: SiteConfig, static_hashes: dict[str, str]):
         self.root = root
         self.templates_dir = root / "templates"
         self.config = config
@@ -52,7 +51,6 @@ class Renderer:
         self.env.globals["abs_url"] = self.abs_url
         self.env.globals["asset"] = lambda p: self.url(p) + (
             f"?v={static_hashes[p]}" if p in static_hashes else "")
-        self.env.globals["dev_script"] = Markup(dev_script)
 
     def url(self, rel_url: str) -> str:
         return self.config.base_path + rel_url.lstrip("/")
