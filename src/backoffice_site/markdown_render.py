@@ -7,6 +7,7 @@ Registered on Python-Markdown's registries (higher priority runs first):
 | inlinePatterns    | bos_wikilink    |      175 | ``[[term]]`` / ``[[term|text]]`` → link to the term   |
 | treeprocessors    | bos_links       |        8 | ``x.md`` → page URL, base path on ``/…``, dead links  |
 | treeprocessors    | bos_autolink    |        4 | first mention of each term → link (after toc, 5)      |
+| treeprocessors    | bos_ja_lines    |        3 | join soft line breaks between Japanese characters     |
 
 Everything per document (which page, where its body starts, what was found) lives in a ``DocContext``
 handed to ``render``; the ``Markdown`` instance is reused across documents (``reset()``), never shared
@@ -202,9 +203,11 @@ class _AutolinkProcessor(Treeprocessor):
             ctx.count(slug, "linked")
             excluded = True
         inside = excluded or el.tag in SKIP_TAGS
-        if el.text:
-            el.text = self._process(el, 0, el.text, ctx, inside, is_tail=False)
         i = 0
+        if el.text:
+            before = len(el)
+            el.text = self._process(el, 0, el.text, ctx, inside, is_tail=False)
+            i = len(el) - before  # the links just inserted are done, tails included
         while i < len(el):
             child = el[i]
             self._walk(child, ctx, inside)
@@ -257,6 +260,27 @@ class _AutolinkProcessor(Treeprocessor):
         return head
 
 
+_CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_BREAK = re.compile(f"(?<=[{_CJK}])\n[ \t]*(?=[{_CJK}])")
+
+
+class _JapaneseLineJoin(Treeprocessor):
+    """A line break inside a Japanese paragraph is not a space: join the lines (outside code)."""
+
+    def run(self, root: etree.Element) -> None:
+        self._walk(root)
+
+    def _walk(self, el: etree.Element) -> None:
+        if el.tag in ("pre", "code", "script", "style"):
+            return
+        if el.text and "\n" in el.text:
+            el.text = _CJK_BREAK.sub("", el.text)
+        for child in el:
+            self._walk(child)
+            if child.tail and "\n" in child.tail:
+                child.tail = _CJK_BREAK.sub("", child.tail)
+
+
 class BosExtension(Extension):
     def __init__(self, site: Site, matcher: TermMatcher | None, base_path: str,
                  extra_files: frozenset[str]):
@@ -275,6 +299,7 @@ class BosExtension(Extension):
             _WikiLinkProcessor(r"\[\[([^\]|\n]+)(?:\|([^\]\n]+))?\]\]", self), "bos_wikilink", 175)
         md.treeprocessors.register(_LinkProcessor(md, self), "bos_links", 8)
         md.treeprocessors.register(_AutolinkProcessor(md, self), "bos_autolink", 4)
+        md.treeprocessors.register(_JapaneseLineJoin(md), "bos_ja_lines", 3)
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,6 @@ def new_term(root: Path, term: str, reading: str, group: str | None) -> int:
         f"  - term: {_quote(term)}\n"
         f"    reading: {_quote(reading)}\n"
         f"    slug: {slug}\n"
-        "    en: ''\n"
         "    summary: 一行の要約を書きます。\n"
         "    definition: |\n"
         "      ここに定義を書きます（2〜5文）。\n"

@@ -1,0 +1,135 @@
+"""The glossary as readers and tools see it: pages, order, rows, term pages, backlinks, JSON-LD, JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from backoffice_site.kana import sort_key
+from conftest import NS, find_all, make_site, parse_html, run_cli, text_of
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = make_site(tmp_path_factory.mktemp("g") / "site")
+    r = run_cli("build", "--root", root)
+    assert r.code == 0, r.err
+    return root / "public"
+
+
+def jsonld(page: Path) -> list[dict]:  # type: ignore[type-arg]
+    root = parse_html(page)
+    return [json.loads(text_of(s)) for s in root.iter(NS + "script") if s.get("type") == "application/ld+json"]
+
+
+def test_glossary_page_lists_terms_in_gojuon_order_under_row_headings(built: Path) -> None:
+    root = parse_html(built / "glossary/index.html")
+    entries = [e.get("id") for e in find_all(root, "article", "term-entry")]
+    data = json.loads((built / "glossary.json").read_text(encoding="utf-8"))
+    readings = {t["slug"]: t["reading"] for t in data["terms"]}
+    assert entries == sorted(entries, key=lambda s: sort_key(readings[s]))
+    assert entries == ["ojt", "kyuka", "jinji", "somu", "part", "yukyu-kyuka"]
+    rows = [h.get("id") for h in find_all(root, "section", "kana-row")]
+    assert rows == ["row-あ", "row-か", "row-さ", "row-は", "row-や"]
+    bar = [a.get("href") for nav in find_all(root, "ul", "kana-bar") for a in nav.iter(NS + "a")]
+    assert bar == ["#row-あ", "#row-か", "#row-さ", "#row-は", "#row-や"]
+
+
+def test_glossary_entry_has_reading_aliases_sources_and_backlinks(built: Path) -> None:
+    root = parse_html(built / "glossary/index.html")
+    entry = next(e for e in find_all(root, "article", "term-entry") if e.get("id") == "yukyu-kyuka")
+    text = text_of(entry)
+    assert "ゆうきゅうきゅうか" in text and "paid annual leave" in text
+    assert "年次有給休暇" in text and "有休" in text
+    assert "2025年4月1日時点" in text
+    assert "この用語が出てくる記事" in text
+    used = [a.get("href") for ul in find_all(entry, "div", "term-entry__used") for a in ul.iter(NS + "a")]
+    assert used == ["/articles/first/", "/articles/second/"]
+    rt = [text_of(r) for r in entry.iter(NS + "rt")]
+    assert rt == ["ゆうきゅうきゅうか"]
+
+
+def test_group_filter_pages_work_without_javascript(built: Path) -> None:
+    root = parse_html(built / "glossary/group/gyomu/index.html")
+    ids = [e.get("id") for e in find_all(root, "article", "term-entry")]
+    assert ids == ["ojt", "jinji", "somu"]
+    current = [a for a in root.iter(NS + "a") if a.get("aria-current") == "page" and a.get("href")
+               == "/glossary/group/gyomu/"]
+    assert current
+
+
+def test_term_page_has_ruby_see_also_backlinks_and_gojuon_neighbours(built: Path) -> None:
+    root = parse_html(built / "glossary/somu/index.html")
+    h1 = find_all(root, "h1")[0]
+    ruby = list(h1.iter(NS + "ruby"))
+    assert ruby and text_of(list(ruby[0].iter(NS + "rt"))[0]) == "そうむ"
+    see = [a.get("href") for p in find_all(root, "p", "term-entry__see") for a in p.iter(NS + "a")]
+    assert see == ["/glossary/jinji/"]
+    prev_ = find_all(root, "a", "pager__prev")[0]
+    next_ = find_all(root, "a", "pager__next")[0]
+    assert prev_.get("href") == "/glossary/jinji/" and next_.get("href") == "/glossary/part/"
+    back = [a.get("href") for d in find_all(root, "div", "term-entry__used") for a in d.iter(NS + "a")]
+    assert back == ["/articles/first/", "/articles/second/"]
+
+
+def test_json_ld_types(built: Path) -> None:
+    glossary = jsonld(built / "glossary/index.html")
+    term_set = next(d for d in glossary if d["@type"] == "DefinedTermSet")
+    assert len(term_set["hasDefinedTerm"]) == 6
+    term = next(d for d in jsonld(built / "glossary/yukyu-kyuka/index.html") if d["@type"] == "DefinedTerm")
+    assert term["name"] == "有給休暇"
+    assert term["inDefinedTermSet"] == "https://example.org/glossary/"
+    assert term["url"] == "https://example.org/glossary/yukyu-kyuka/"
+    assert term["alternateName"] == ["年次有給休暇", "有休"]
+    assert term["description"] == "給料が出る休みです。"
+    article = jsonld(built / "articles/second/index.html")
+    a = next(d for d in article if d["@type"] == "Article")
+    assert (a["datePublished"], a["dateModified"]) == ("2026-11-02", "2026-11-10")
+    crumbs = next(d for d in article if d["@type"] == "BreadcrumbList")
+    assert [i["position"] for i in crumbs["itemListElement"]] == [1, 2]
+
+
+def test_glossary_json_for_other_tools(built: Path) -> None:
+    data = json.loads((built / "glossary.json").read_text(encoding="utf-8"))
+    assert data["version"] == 1
+    assert {g["slug"] for g in data["groups"]} == {"gyomu", "roudou"}
+    t = next(t for t in data["terms"] if t["slug"] == "yukyu-kyuka")
+    assert t["sources"] == [{"title": "厚生労働省「年次有給休暇」", "url": "https://www.mhlw.go.jp/",
+                             "as_of": "2025-04-01"}]
+    assert t["used_in"] == ["https://example.org/articles/first/", "https://example.org/articles/second/"]
+    assert t["see_also"] == ["kyuka"]
+
+
+def test_article_ends_with_the_terms_it_uses(built: Path) -> None:
+    root = parse_html(built / "articles/first/index.html")
+    section = find_all(root, "section", "used-terms")[0]
+    names = [a.get("data-term-card") for a in section.iter(NS + "a")]
+    assert names == ["yukyu-kyuka", "part", "kyuka", "jinji", "somu", "ojt"]
+    prose = find_all(root, "div", "prose")[0]
+    linked = [a.get("data-term") for a in prose.iter(NS + "a") if a.get("data-term")]
+    assert linked == names  # each linked once, in order of first mention
+
+
+def test_terms_report(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    r = run_cli("check", "--root", root, "--terms")
+    assert r.code == 0, r.err
+    rows = {line.split("\t")[0]: line.split("\t") for line in r.out.splitlines() if "\t" in line}
+    assert rows["有給休暇"][2:5] == ["2", "2", "1"]  # 2 articles, 2 links, 1 repeat
+    assert int(rows["有給休暇"][5]) >= 1  # the `code` mention, excluded
+    assert "term(s) used by no article" in r.out
+
+
+def test_unused_term_and_past_review_date_are_warnings(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site", files={"content/glossary/zz.yaml": (
+        "group: その他\nterms:\n  - term: 孤立語\n    reading: こりつご\n    definition: だれも使いません。\n"
+        "  - term: 古い話\n    reading: ふるいはなし\n    definition: 定義です。\n    review_by: 2020-01-01\n"
+        "    see_also: [孤立語]\n")})
+    r = run_cli("check", "--root", root)
+    assert r.code == 0
+    assert "content/glossary/zz.yaml:6:5: warning: term '古い話' is used by no article" in r.err
+    assert "content/glossary/zz.yaml:9:5: warning: review_by 2020-01-01 of '古い話' has passed" in r.err
+    assert "孤立語' is used by no article" not in r.err  # 古い話 refers to it
+    assert run_cli("check", "--root", root, "--strict").code == 1
