@@ -14,7 +14,7 @@ def test_build_writes_pretty_urls_and_a_summary_line(site) -> None:  # type: ign
     root = site()
     r = run_cli("build", "--root", root)
     assert r.code == 0, r.err
-    assert re.fullmatch(r"wrote 13 pages \(2 articles, 6 terms\) in \d+\.\d\d s to .*public\n", r.out)
+    assert re.fullmatch(r"wrote 14 pages \(2 articles, 6 terms\) in \d+\.\d\d s to .*public\n", r.out)
     out = root / "public"
     for rel in ("index.html", "articles/first/index.html", "glossary/index.html", "glossary/part/index.html",
                 "glossary/group/roudou/index.html", "404.html", "glossary.json", "css/site.css"):

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from backoffice_site import __version__, load, output, pages, resolve
+from backoffice_site import __version__, cache, load, output, pages, parallel, resolve, search
 from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc, Severity, promote_warnings
 from backoffice_site.render import Renderer, static_hashes
 
@@ -27,6 +27,8 @@ class BuildOptions:
     base_url: str | None = None
     strict: bool = False
     drafts: bool = False
+    jobs: int | None = None  # worker processes for big batches; None = one per core, 1 = serial
+    cache_dir: Path | None = None  # persistent cache (ROOT/.cache/backoffice-site); None = in memory only
 
 
 @dataclass
@@ -78,17 +80,38 @@ class Builder:
         self.load_memo: load.LoadMemo = {}
         self.md_cache: pages.MarkdownCache = {}
         self.page_cache: dict[str, tuple[str, bytes]] = {}  # output path → (deps digest, bytes)
+        self.doc_memo: dict[str, bytes] = {}  # derived documents (glossary.json) by input digest
+        self.cache_key = cache.fingerprint((str(opts.root), opts.base_url, opts.drafts))
+        if opts.cache_dir is not None:
+            stored = cache.load(opts.cache_dir, self.cache_key)
+            if stored is not None:
+                self.load_memo = stored.get("load", {})
+                self.md_cache = stored.get("markdown", {})
+                self.page_cache = stored.get("pages", {})
+                self.doc_memo = stored.get("docs", {})
+
+    def _cache_state(self) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+        """Cheap summary of the caches' contents: the persistent copy is rewritten only when it moved."""
+        return (frozenset(v[0] for v in self.load_memo.values()), frozenset(self.md_cache),
+                frozenset(self.doc_memo))
+
+    def save_cache(self) -> None:
+        if self.opts.cache_dir is not None:
+            cache.save(self.opts.cache_dir, self.cache_key,
+                       {"load": self.load_memo, "markdown": self.md_cache, "pages": self.page_cache,
+                        "docs": self.doc_memo})
 
     def build(self) -> BuildResult:
         """Run every stage, collect every problem; write only when nothing is wrong."""
         started = time.perf_counter()
         opts, root = self.opts, self.opts.root
         diags = Diagnostics()
+        before = self._cache_state()
         content = load.load_content(root, diags, base_url=opts.base_url, drafts=opts.drafts,
                                     memo=self.load_memo)
         site = resolve.resolve(content, diags, today())
         statics = output.static_files(root / "static")
-        rendered = pages.render_markdown(site, diags, frozenset(statics), self.md_cache)
+        rendered = pages.render_markdown(site, diags, frozenset(statics), self.md_cache, opts.jobs)
 
         usage = pages.term_usage(site, rendered)
         referenced = pages.referenced_by_terms(site, rendered)
@@ -102,9 +125,9 @@ class Builder:
         renderer = Renderer(root, content.config, hashes)
         shared_key = (__version__, _tree_digest(root / "templates"), repr(content.config), sorted(hashes.items()))
         files: dict[str, bytes] = {}
-        rendered_count = 0
         fresh_cache: dict[str, tuple[str, bytes]] = {}
-        for page in pages.build_pages(site, rendered, renderer.abs_url):
+        todo: list[tuple[pages.Page, str]] = []
+        for page in pages.build_pages(site, rendered, renderer.abs_url, self.doc_memo):
             if page.template is None:
                 files[page.path] = page.body
                 continue
@@ -114,12 +137,20 @@ class Builder:
             if hit is not None and hit[0] == key:
                 files[page.path] = hit[1]
                 fresh_cache[page.path] = hit
-                continue
-            data = renderer.render(page, diags)
-            rendered_count += 1
+            else:
+                todo.append((page, key))
+
+        def render_one(i: int) -> tuple[bytes | None, tuple[Diagnostic, ...]]:
+            local = Diagnostics()
+            return renderer.render(todo[i][0], local), tuple(local.items)
+
+        for (page, key), (data, found) in zip(todo, parallel.ordered_map(render_one, len(todo), jobs=opts.jobs),
+                                              strict=True):
+            diags.extend(found)
             if data is not None:
                 files[page.path] = data
                 fresh_cache[page.path] = (key, data)
+        rendered_count = len(todo)
         self.page_cache = fresh_cache  # drops pages that no longer exist
         for name in sorted(set(files) & set(statics)):
             diags.error(Loc(f"static/{name}"), f"static file '{name}' would overwrite a generated page; "
@@ -134,10 +165,14 @@ class Builder:
             articles_linking={s: len(a) for s, a in back.items()}, rendered_pages=rendered_count,
         )
         if result.ok and opts.out is not None:
+            files.update(search.index(files, result.diagnostics))  # Pagefind bundle, written with the pages
             try:
                 result.written = output.write_site(opts.out, files, statics)
             except output.OutputError as exc:
                 result.diagnostics.append(Diagnostic(Loc(str(opts.out)), Severity.ERROR, str(exc)))
+            else:
+                if result.written or rendered_count or self._cache_state() != before:
+                    self.save_cache()
         result.seconds = time.perf_counter() - started
         return result
 

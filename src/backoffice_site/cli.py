@@ -116,7 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return serve(root, args.host, args.port, open_browser=args.open, drafts=args.drafts)
         if args.command == "check":
-            result = build(BuildOptions(root=root, strict=args.strict, drafts=args.drafts))
+            result = build(BuildOptions(root=root, strict=args.strict, drafts=args.drafts,
+                                        cache_dir=root / ".cache" / "backoffice-site"))
             report(result)
             if args.terms:
                 print_terms_report(result)
@@ -126,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK if result.ok else EXIT_CONTENT
         out = _check_out(root, args.out if args.out else root / "public")
         result = build(BuildOptions(root=root, out=out, base_url=args.base_url, strict=args.strict,
-                                    drafts=args.drafts))
+                                    drafts=args.drafts, cache_dir=root / ".cache" / "backoffice-site"))
         report(result)
         if not result.ok:
             print(f"build failed; {out} was not changed", file=sys.stderr)

@@ -75,7 +75,7 @@ def load_config(root: Path, diags: Diagnostics, base_url: str | None = None) -> 
     path = root / "content" / "site.yaml"
     name = rel(root, path)
     fallback = SiteConfig("Site", "", base_url or "/", "ja", "", (), Loc(name))
-    if not path.is_file():
+    if not path.exists():
         diags.error(Loc(name), "missing content/site.yaml (it holds the site's title, description and "
                     "base_url)")
         return fallback

@@ -16,6 +16,7 @@ between threads.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import posixpath
 import re
@@ -71,8 +72,6 @@ def jp_slugify(value: str, separator: str = "-") -> str:
     text = re.sub(r"[^\w\s-]", "", text)
     text = re.sub(r"[\s_-]+", separator, text).strip(separator)
     if not text:
-        import hashlib
-
         text = "h-" + hashlib.sha1(value.encode()).hexdigest()[:8]
     return text
 
@@ -307,7 +306,8 @@ class Rendered:
     html: str
     toc: tuple[tuple[int, str, str], ...]  # (level, id, text)
     mentions: tuple[str, ...]
-    occurrences: dict[str, Counter[str]]
+    occurrences: dict[str, dict[str, int]]  # term slug → {'linked': n, 'repeat': n, …}
+    digest: str = ""  # of html, so pages can depend on it cheaply
 
 
 class MarkdownRenderer:
@@ -340,7 +340,9 @@ class MarkdownRenderer:
         finally:
             self.ext.ctx = None
         clean = sanitize(out)
-        return Rendered(clean, tuple(_flatten_toc(toc_tokens)), tuple(ctx.mentions), ctx.occurrences)
+        digest = hashlib.blake2b(clean.encode(), digest_size=16).hexdigest()
+        occurrences = {slug: dict(c) for slug, c in ctx.occurrences.items()}
+        return Rendered(clean, tuple(_flatten_toc(toc_tokens)), tuple(ctx.mentions), occurrences, digest)
 
 
 def _flatten_toc(tokens: list[dict[str, Any]]) -> list[tuple[int, str, str]]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 
 from backoffice_site.diagnostics import Loc
@@ -24,11 +26,9 @@ class SiteConfig:
     nav: tuple[NavItem, ...]
     loc: Loc
 
-    @property
+    @functools.cached_property
     def base_path(self) -> str:
         """The path part of base_url ('/' or '/project/'): every site URL starts with it."""
-        from urllib.parse import urlsplit
-
         path = urlsplit(self.base_url).path or "/"
         return path if path.endswith("/") else path + "/"
 

@@ -77,7 +77,12 @@ def write_site(out_dir: Path, files: dict[str, bytes], statics: dict[str, Path])
 
 
 def _listing(folder: Path) -> set[str]:
-    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    out = set()
+    base = len(str(folder)) + 1
+    for dirpath, _, filenames in os.walk(folder):
+        prefix = dirpath[base:].replace(os.sep, "/")
+        out.update(f"{prefix}/{f}" if prefix else f for f in filenames)
+    return out
 
 
 def _unchanged(out_dir: Path, wanted: dict[str, bytes | Path]) -> set[str] | None:

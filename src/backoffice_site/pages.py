@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from backoffice_site import kana
+from backoffice_site import kana, parallel, webmeta
 from backoffice_site.diagnostics import Diagnostic, Diagnostics
 from backoffice_site.markdown_render import DocContext, MarkdownRenderer, Rendered
 from backoffice_site.model import Article, Term
@@ -53,34 +53,40 @@ def _digest(value: object) -> str:
 
 
 def render_markdown(site: Site, diags: Diagnostics, extra_files: frozenset[str],
-                    cache: MarkdownCache | None = None) -> RenderedContent:
-    """Render every article body and term definition, reusing ``cache`` entries whose inputs are unchanged."""
+                    cache: MarkdownCache | None = None, jobs: int | None = None) -> RenderedContent:
+    """Render every article body and term definition, reusing ``cache`` entries whose inputs are unchanged;
+    what is left is spread over the cores."""
     env = environment_key(site, extra_files)
-    renderer: MarkdownRenderer | None = None
+    docs: list[tuple[str, Callable[[Diagnostics], DocContext]]] = []
+    for a in site.articles:
+        docs.append((_digest((env, "article", a.source, a.body, a.body_line, a.autolink, a.slug)),
+                     lambda d, a=a: article_context(a, d)))  # type: ignore[misc]
+    for t in site.terms:
+        docs.append((_digest((env, "term", t.loc.path, t.definition, t.definition_line, t.slug)),
+                     lambda d, t=t: term_context(t, d)))  # type: ignore[misc]
+    cache = cache if cache is not None else {}
+    todo = [i for i, (key, _) in enumerate(docs) if key not in cache]
+    if todo:
+        renderer = MarkdownRenderer(site, extra_files)  # built before forking: workers inherit it
 
-    def render(ctx_factory: Callable[[Diagnostics], DocContext], key_parts: tuple[object, ...]) -> Rendered:
-        nonlocal renderer
-        key = _digest((env, key_parts))
-        if cache is not None and key in cache:
-            rendered, found = cache[key]
-            diags.extend(found)
-            return rendered
-        if renderer is None:
-            renderer = MarkdownRenderer(site, extra_files)
-        local = Diagnostics()
-        rendered = renderer.render(ctx_factory(local))
-        diags.extend(local.items)
-        if cache is not None:
-            cache[key] = (rendered, tuple(local.items))
-        return rendered
+        def render_one(j: int) -> tuple[Rendered, tuple[Diagnostic, ...]]:
+            local = Diagnostics()
+            rendered = renderer.render(docs[todo[j]][1](local))
+            return rendered, tuple(local.items)
 
-    articles = {a.slug: render(lambda d, a=a: article_context(a, d),  # type: ignore[misc]
-                               ("article", a.source, a.body, a.body_line, a.autolink, a.slug))
-                for a in site.articles}
-    definitions = {t.slug: render(lambda d, t=t: term_context(t, d),  # type: ignore[misc]
-                                  ("term", t.loc.path, t.definition, t.definition_line, t.slug))
-                   for t in site.terms}
-    return RenderedContent(articles, definitions)
+        for j, result in enumerate(parallel.ordered_map(render_one, len(todo), jobs=jobs)):
+            cache[docs[todo[j]][0]] = result
+    used = {key for key, _ in docs}
+    for stale in [k for k in cache if k not in used]:
+        del cache[stale]
+    results = []
+    for key, _ in docs:
+        rendered, found = cache[key]
+        diags.extend(found)
+        results.append(rendered)
+    n = len(site.articles)
+    return RenderedContent({a.slug: r for a, r in zip(site.articles, results[:n], strict=True)},
+                           {t.slug: r for t, r in zip(site.terms, results[n:], strict=True)})
 
 
 def article_context(a: Article, diags: Diagnostics) -> DocContext:
@@ -134,7 +140,11 @@ def _date(d: Any) -> str | None:
     return d.isoformat() if d else None
 
 
-def build_pages(site: Site, rendered: RenderedContent, abs_url: Callable[[str], str]) -> list[Page]:
+def build_pages(site: Site, rendered: RenderedContent, abs_url: Callable[[str], str],
+                memo: dict[str, bytes] | None = None) -> list[Page]:
+    """Every page of the site with its template, context and dependencies.
+
+    ``memo`` keeps derived documents (glossary.json) between builds, keyed by a digest of their inputs."""
     cfg = site.content.config
     back = backlinks(site, rendered)
     term_index = {t.slug: i for i, t in enumerate(site.terms)}
@@ -145,8 +155,17 @@ def build_pages(site: Site, rendered: RenderedContent, abs_url: Callable[[str], 
               "group_of": group_of}
     pages: list[Page] = []
     art_sigs = tuple(_art_sig(a) for a in site.articles)
-    glossary_doc = glossary_json(site, rendered, abs_url)
-    glossary_sig = (glossary_doc, art_sigs, tuple((g.slug, g.name, g.description) for g in site.groups))
+    glossary_key = _digest(("glossary.json", abs_url(""), tuple(
+        (_term_sig(t), rendered.definitions[t.slug].digest, site.see_also.get(t.slug), t.group,
+         tuple(a.url for a in back[t.slug])) for t in site.terms),
+        tuple((g.slug, g.name) for g in site.groups), site.content.config.title))
+    glossary_doc = memo.get(glossary_key) if memo is not None else None
+    if glossary_doc is None:
+        glossary_doc = glossary_json(site, rendered, abs_url)
+        if memo is not None:
+            memo.clear()
+            memo[glossary_key] = glossary_doc
+    glossary_sig = (_digest(glossary_doc), art_sigs, tuple((g.slug, g.name, g.description) for g in site.groups))
 
     term_set_ld = {
         "@context": "https://schema.org", "@type": "DefinedTermSet", "@id": abs_url("glossary/"),
@@ -183,7 +202,7 @@ def build_pages(site: Site, rendered: RenderedContent, abs_url: Callable[[str], 
                 **({"dateModified": _date(a.updated or a.date)} if (a.updated or a.date) else {}),
                 **({"author": {"@type": "Organization", "name": cfg.author}} if cfg.author else {}),
             }, _breadcrumb_ld(crumbs, abs_url)],
-        }, deps=(_art_sig(a), a.tags, r.html, r.toc, tuple((t.slug, t.name, t.reading, t.summary) for t in used),
+        }, deps=(_art_sig(a), a.tags, r.digest, r.toc, tuple((t.slug, t.name, t.reading, t.summary) for t in used),
                  art_sigs[i - 1] if i > 0 else None, art_sigs[i + 1] if i + 1 < len(articles) else None,
                  len(articles))))
 
@@ -221,7 +240,7 @@ def build_pages(site: Site, rendered: RenderedContent, abs_url: Callable[[str], 
             "prev": site.terms[i - 1] if i > 0 else None,
             "next": site.terms[i + 1] if i + 1 < len(site.terms) else None,
             "jsonld": [ld, _breadcrumb_ld(t_crumbs, abs_url)],
-        }, deps=(_term_sig(t), rendered.definitions[t.slug].html,
+        }, deps=(_term_sig(t), rendered.definitions[t.slug].digest,
                  tuple(_term_sig(site.by_slug[s]) for s in site.see_also.get(t.slug, ())),
                  tuple(_art_sig(a) for a in back[t.slug]),
                  _term_sig(site.terms[i - 1]) if i > 0 else None,
@@ -233,6 +252,7 @@ def build_pages(site: Site, rendered: RenderedContent, abs_url: Callable[[str], 
         "articles": articles, "noindex": True,
     }, deps=art_sigs))
     pages.append(Page("glossary.json", None, {}, glossary_doc))
+    pages.extend(webmeta.pages(site, rendered, abs_url, pages))  # search page, sitemap.xml, feed.xml, robots.txt
     return pages
 
 
@@ -247,7 +267,7 @@ def _term_sig(t: Term) -> tuple[Any, ...]:
 
 def _key_terms(site: Site, back: dict[str, list[Article]]) -> list[Term]:
     """The most-used terms (by number of articles linking them), for the home page."""
-    ranked = sorted(site.terms, key=lambda t: (-len(back[t.slug]), kana.sort_key(t.reading)))
+    ranked = sorted(site.terms, key=lambda t: -len(back[t.slug]))  # stable: ties stay in gojūon order
     return [t for t in ranked if back[t.slug]][:12]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import unicodedata
 from pathlib import Path
 
@@ -22,7 +23,11 @@ def read_text(path: Path, root: Path, diags: Diagnostics) -> str | None:
     """The file's text (NFC, LF line ends, BOM stripped), or None with a diagnostic."""
     name = unicodedata.normalize("NFC", rel(root, path))
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
+            diags.error(Loc(name), "not a regular file (a folder, FIFO, socket or device); remove it")
+            return None
+        size = st.st_size
         if size > MAX_FILE_BYTES:
             diags.error(Loc(name), f"file is {size // (1024 * 1024)} MB; the limit is "
                         f"{MAX_FILE_BYTES // (1024 * 1024)} MB — split it")
@@ -68,7 +73,9 @@ def walk(directory: Path, suffixes: tuple[str, ...], root: Path, diags: Diagnost
             continue
         key = (st.st_dev, st.st_ino)
         if key in seen_dirs:
-            diags.error(Loc(rel(root, Path(dirpath))), "symlink loop in content/; remove the link")
+            diags.error(Loc(rel(root, _innermost_link(Path(dirpath), directory))),
+                        "symlink loop in content/ (a folder link points back to a folder above it); "
+                        "remove the link")
             dirnames[:] = []
             continue
         seen_dirs.add(key)
@@ -81,6 +88,19 @@ def walk(directory: Path, suffixes: tuple[str, ...], root: Path, diags: Diagnost
                 if not p.exists():
                     diags.error(Loc(rel(root, p)), "broken symlink; remove it or point it at a file")
                     continue
+                if not p.is_file():  # a FIFO would block the build forever
+                    diags.error(Loc(rel(root, p)), "not a regular file (a folder, FIFO, socket or device); remove it")
+                    continue
                 found.append(p)
     found.sort(key=lambda p: unicodedata.normalize("NFC", p.as_posix()))
     return found
+
+
+def _innermost_link(path: Path, top: Path) -> Path:
+    """The deepest symlink between ``top`` and ``path`` (where a loop was entered), else ``path``."""
+    p = path
+    while p != top and p != p.parent:
+        if p.is_symlink():
+            return p
+        p = p.parent
+    return path

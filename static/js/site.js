@@ -2,68 +2,135 @@
 (function () {
   "use strict";
 
-  /* Normalize for matching: NFKC (ＯＪＴ → OJT, ﾕｳｷｭｳ → ユウキュウ), lower case, katakana → hiragana. */
-  function norm(s) {
-    return (s || "").normalize("NFKC").toLowerCase()
-      .replace(/[\u30a1-\u30f6]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0x60); })
-      .replace(/\s+/g, " ").trim();
+  /* One normalization for the glossary filter and the search page: NFKC (ＯＪＴ → OJT, ﾕｳｷｭｳ → ユウキュウ),
+     lower case, one space; katakana and hiragana converted both ways. */
+  function nfkc(s) { return (s || "").normalize("NFKC").toLowerCase().replace(/\s+/g, " ").trim(); }
+  function toHiragana(s) {
+    return s.replace(/[\u30a1-\u30f6]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0x60); });
   }
-  window.bosNormalize = norm;
+  function toKatakana(s) {
+    return s.replace(/[\u3041-\u3096]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) + 0x60); });
+  }
+  /* The key to match with: NFKC, then katakana folded to hiragana. */
+  function norm(s) { return toHiragana(nfkc(s)); }
+  /* The forms of a query worth searching: as typed (NFKC), in hiragana, in katakana. */
+  function variants(s) {
+    var q = nfkc(s), out = [];
+    [q, toHiragana(q), toKatakana(q)].forEach(function (v) { if (v && out.indexOf(v) < 0) out.push(v); });
+    return out;
+  }
+  window.bosText = { nfkc: nfkc, norm: norm, toHiragana: toHiragana, toKatakana: toKatakana, variants: variants };
 
-  /* Term cards: a toggletip for each auto-linked term (WCAG 2.2 SC 1.4.13: dismissible with Esc,
-     hoverable, persistent while hovered or focused). Without JS the link simply goes to the term page. */
-  var summaries = {};
-  document.querySelectorAll("[data-term-card]").forEach(function (a) {
+  /* Term cards: a tooltip with the summary of each auto-linked term, opened by mouse hover, keyboard
+     focus or a first tap (a second tap follows the link). WCAG 2.2 SC 1.4.13: Esc dismisses it, the
+     pointer can move onto it, and it stays while the link or the card is hovered or the link focused.
+     Without JS the link simply goes to the term page. */
+  var info = {};
+  document.querySelectorAll(".used-terms [data-term-card]").forEach(function (a) {
     var item = a.closest(".used-terms__item");
     var dd = item && item.querySelector("dd");
-    summaries[a.getAttribute("data-term-card")] = { name: a.querySelector("ruby") ? a.querySelector("ruby").firstChild.textContent : a.textContent, text: dd ? dd.textContent : "", href: a.getAttribute("href") };
+    info[a.getAttribute("data-term-card")] = {
+      name: a.getAttribute("data-term-name") || a.textContent, text: dd ? dd.textContent.trim() : ""
+    };
   });
-  var card = null, owner = null, hideTimer = null;
+  var card = null, owner = null, hideTimer = 0, overLink = false, overCard = false, pinned = false, dismissed = null;
+
   function hide() {
+    clearTimeout(hideTimer);
     if (card) { card.remove(); card = null; }
     if (owner) { owner.removeAttribute("aria-describedby"); owner = null; }
+    overCard = false; pinned = false;
   }
-  function scheduleHide() { clearTimeout(hideTimer); hideTimer = setTimeout(hide, 300); }
-  function show(a) {
-    var info = summaries[a.getAttribute("data-term")];
-    if (!info || !info.text) return;
+  function maybeHide() {
     clearTimeout(hideTimer);
-    if (owner === a) return;
+    hideTimer = setTimeout(function () {
+      if (owner && !overLink && !overCard && !pinned && document.activeElement !== owner) hide();
+    }, 300);
+  }
+  function place(a) {
+    var r = a.getBoundingClientRect();
+    var vw = document.documentElement.clientWidth;
+    var left = Math.max(8, Math.min(r.left, vw - card.offsetWidth - 8));
+    var below = r.bottom + 6, above = r.top - card.offsetHeight - 6;
+    var top = (below + card.offsetHeight > window.innerHeight && above > 0) ? above : below;
+    card.style.left = (window.scrollX + left) + "px";
+    card.style.top = (window.scrollY + top) + "px";
+  }
+  function tapHint() {
+    var hint = document.createElement("p");
+    hint.className = "term-card__hint";
+    hint.textContent = "もう一度タップすると用語のページを開きます。";
+    return hint;
+  }
+  function show(a, byTap) {
+    var t = info[a.getAttribute("data-term")];
+    if (!t || !t.text || dismissed === a) return;
+    clearTimeout(hideTimer);
+    if (owner === a) {
+      if (byTap && !pinned) { pinned = true; card.append(tapHint()); place(a); }
+      return;
+    }
     hide();
     card = document.createElement("div");
     card.className = "term-card";
     card.id = "term-card-popup";
     card.setAttribute("role", "tooltip");
-    var name = document.createElement("p"); name.className = "term-card__name"; name.textContent = info.name;
-    var text = document.createElement("p"); text.textContent = info.text;
-    var more = document.createElement("a"); more.href = info.href; more.textContent = "用語集でくわしく見る";
-    card.append(name, text, more);
-    card.addEventListener("mouseenter", function () { clearTimeout(hideTimer); });
-    card.addEventListener("mouseleave", scheduleHide);
+    var name = document.createElement("p");
+    name.className = "term-card__name";
+    name.textContent = t.name;
+    var text = document.createElement("p");
+    text.textContent = t.text;
+    card.append(name, text);
+    if (byTap) card.append(tapHint());
+    card.addEventListener("pointerenter", function () { overCard = true; clearTimeout(hideTimer); });
+    card.addEventListener("pointerleave", function () { overCard = false; maybeHide(); });
     document.body.appendChild(card);
-    var r = a.getBoundingClientRect();
-    var left = Math.max(8, Math.min(window.scrollX + r.left, window.scrollX + document.documentElement.clientWidth - card.offsetWidth - 8));
-    card.style.left = left + "px";
-    card.style.top = (window.scrollY + r.bottom + 6) + "px";
+    place(a);
     owner = a;
+    pinned = !!byTap;
     a.setAttribute("aria-describedby", card.id);
   }
+  var down = null;
   document.querySelectorAll(".prose a.term[data-term]").forEach(function (a) {
-    a.addEventListener("mouseenter", function () { show(a); });
-    a.addEventListener("mouseleave", scheduleHide);
+    if (!info[a.getAttribute("data-term")]) return;
+    a.addEventListener("pointerenter", function (e) {
+      if (e.pointerType === "touch") return;
+      overLink = true;
+      dismissed = null;
+      show(a);
+    });
+    a.addEventListener("pointerleave", function (e) {
+      if (e.pointerType === "touch") return;
+      overLink = false;
+      if (dismissed === a) dismissed = null;
+      maybeHide();
+    });
     a.addEventListener("focus", function () { show(a); });
-    a.addEventListener("blur", function () { setTimeout(function () { if (card && !card.contains(document.activeElement)) hide(); }, 0); });
+    a.addEventListener("blur", function () { if (dismissed === a) dismissed = null; maybeHide(); });
+    a.addEventListener("pointerdown", function (e) {
+      down = { a: a, touch: e.pointerType === "touch", open: owner === a && pinned };
+    });
     a.addEventListener("click", function (e) {
-      /* A first tap on a touch screen opens the card; the second follows the link. */
-      if (e.pointerType === "touch" || (e.pointerType === undefined && window.matchMedia("(hover: none)").matches)) {
-        if (owner !== a) { e.preventDefault(); show(a); }
+      /* A first tap opens the card; a second tap on the same link follows it. */
+      var d = down;
+      down = null;
+      if (d && d.a === a && d.touch && !d.open) {
+        e.preventDefault();
+        dismissed = null;
+        show(a, true);
       }
     });
   });
-  document.addEventListener("keydown", function (e) { if (e.key === "Escape" && card) { var o = owner; hide(); if (o) o.focus(); } });
-  document.addEventListener("pointerdown", function (e) {
-    if (card && !card.contains(e.target) && e.target !== owner && !(owner && owner.contains(e.target))) hide();
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && card) {
+      dismissed = owner;
+      hide();
+    }
   });
+  document.addEventListener("pointerdown", function (e) {
+    if (card && !card.contains(e.target) && !(owner && owner.contains(e.target))) hide();
+  });
+  window.addEventListener("resize", function () { if (card && owner) place(owner); });
 
   /* Glossary quick filter: narrows on every keystroke over term, reading, aliases and English. */
   var box = document.querySelector(".glossary-filter");
@@ -71,20 +138,29 @@
     box.hidden = false;
     var input = box.querySelector("input");
     var status = box.querySelector("[role=status]");
+    var empty = document.querySelector(".glossary-empty");
+    var emptyLink = empty && empty.querySelector("a");
+    var searchUrl = emptyLink ? emptyLink.getAttribute("href") : "";
     var entries = Array.prototype.map.call(document.querySelectorAll("[data-term-entry]"), function (el) {
       return { el: el, key: norm(el.getAttribute("data-search")) };
     });
     var rows = document.querySelectorAll(".kana-row");
-    input.addEventListener("input", function () {
-      var q = norm(input.value);
+    var apply = function () {
+      var qs = variants(input.value).map(norm).filter(function (v, i, all) { return all.indexOf(v) === i; });
       var shown = 0;
       entries.forEach(function (e) {
-        var ok = !q || e.key.indexOf(q) !== -1;
+        var ok = !qs.length || qs.some(function (q) { return e.key.indexOf(q) !== -1; });
         e.el.hidden = !ok;
         if (ok) shown++;
       });
       rows.forEach(function (r) { r.hidden = !r.querySelector("[data-term-entry]:not([hidden])"); });
-      status.textContent = q ? shown + " 語が見つかりました" : "";
-    });
+      if (empty) {
+        empty.hidden = shown > 0;
+        if (emptyLink) emptyLink.href = searchUrl + "?q=" + encodeURIComponent(input.value.trim());
+      }
+      status.textContent = qs.length ? (shown ? shown + " 語が見つかりました。" : "当てはまる用語はありません。") : "";
+    };
+    input.addEventListener("input", apply);
+    if (input.value) apply();
   }
 })();

@@ -1,0 +1,195 @@
+"""Dev-server latency, measured the way an editor feels it.
+
+    .venv/bin/python bench/devserver_latency.py [--root DIR] [--runs N] [--article content/articles/x.md]
+
+Starts ``backoffice-site serve --port 0`` on the site (default: this repository) as a subprocess and reports:
+
+a. start: from launching the command to the first page served over HTTP;
+b. page: for N edits of one article (a unique marker appended in one write), from the write until the page
+   served over HTTP contains the marker;
+c. reload: from the same write until the Server-Sent Events ``reload`` event arrives;
+d. build: the server's own "rebuilt in X ms" figure (the build alone, without waiting for the quiet window).
+
+Prints median, min and max of each in milliseconds, and puts the article back as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import queue
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+WAIT = 15.0
+
+
+class Server:
+    def __init__(self, root: Path) -> None:
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "backoffice_site", "serve", "--root", str(root), "--port", "0"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.build_ms: list[float] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        m = None
+        while m is None:
+            m = re.search(r"serving http://127\.0\.0\.1:(\d+)(/\S*)", self.lines.get(timeout=WAIT * 2))
+        self.port, self.base = int(m.group(1)), m.group(2)
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            m = re.match(r"rebuilt in (\d+) ms", line)
+            if m:
+                self.build_ms.append(float(m.group(1)))
+            self.lines.put(line)
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=WAIT)
+        try:
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            return resp.status, resp.read()
+        finally:
+            conn.close()
+
+    def wait_idle(self) -> None:
+        deadline = time.monotonic() + WAIT
+        while not json.loads(self.get("/__bos/status")[1])["idle"]:
+            if time.monotonic() > deadline:
+                raise SystemExit("the server never went idle")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Events:
+    """The reload stream, read in a thread; records when each event arrived."""
+
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=WAIT * 10)
+        self.conn.request("GET", "/__bos/events")
+        assert self.conn.sock is not None
+        self.sock = self.conn.sock
+        self.resp = self.conn.getresponse()
+        self.arrived: list[tuple[str, float]] = []
+        self.cond = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        name = ""
+        try:
+            while line := self.resp.readline():
+                text = line.decode().rstrip("\n")
+                if text.startswith("event: "):
+                    name = text[7:]
+                elif text.startswith("data: "):
+                    with self.cond:
+                        self.arrived.append((name, time.perf_counter()))
+                        self.cond.notify_all()
+        except (OSError, ValueError, http.client.HTTPException):
+            pass
+
+    def wait(self, name: str, after: int) -> float:
+        deadline = time.monotonic() + WAIT
+        with self.cond:
+            while True:
+                for ev, at in self.arrived[after:]:
+                    if ev == name:
+                        return at
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"no '{name}' event within {WAIT} s")
+                self.cond.wait(0.1)
+
+    def mark(self) -> int:
+        with self.cond:
+            return len(self.arrived)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):  # already gone
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.resp.close()
+        self.sock.close()
+
+
+def article_url(path: Path, base: str) -> str:
+    m = re.search(r"^slug:\s*(\S+)\s*$", path.read_text(encoding="utf-8").split("\n---", 1)[0], re.M)
+    return f"{base}articles/{m.group(1) if m else path.stem}/"
+
+
+def summary(name: str, values: list[float]) -> str:
+    if not values:
+        return f"{name:<8} (no data)"
+    return (f"{name:<8} median {statistics.median(values):7.1f} ms   min {min(values):7.1f}   "
+            f"max {max(values):7.1f}   (n={len(values)})")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--root", type=Path, default=REPO, help="site folder (default: this repository)")
+    ap.add_argument("--runs", type=int, default=20, help="edits to time (default: 20)")
+    ap.add_argument("--article", help="article to edit, relative to the root (default: the first one)")
+    args = ap.parse_args()
+    root = args.root.resolve()
+    article = root / args.article if args.article else sorted((root / "content" / "articles").glob("*.md"))[0]
+    original = article.read_bytes()
+
+    server = Server(root)
+    url = article_url(article, server.base)
+    status, _ = server.get(server.base)
+    start_ms = (time.perf_counter() - server.started) * 1000
+    if status != 200:
+        raise SystemExit(f"the first page answered {status}")
+    events = Events(server.port)
+    events.wait("hello", 0)
+    page_ms: list[float] = []
+    reload_ms: list[float] = []
+    try:
+        for i in range(args.runs):
+            server.wait_idle()
+            time.sleep(0.1)  # let the previous edit's stray events settle, so each run starts cold
+            marker = f"bench-marker-{i}-{uuid.uuid4().hex[:8]}"
+            mark = events.mark()
+            written = time.perf_counter()
+            article.write_bytes(original + f"\n\n{marker}\n".encode())
+            while marker.encode() not in server.get(url)[1]:
+                if time.perf_counter() - written > WAIT:
+                    raise SystemExit(f"the page never showed the marker of run {i}")
+                time.sleep(0.001)
+            page_ms.append((time.perf_counter() - written) * 1000)
+            reload_ms.append((events.wait("reload", mark) - written) * 1000)
+    finally:
+        article.write_bytes(original)
+        server.wait_idle()
+        events.close()
+        server.stop()
+
+    print(f"site {root} · article {article.relative_to(root)} · {args.runs} edits")
+    print(summary("start", [start_ms]))
+    print(summary("page", page_ms))
+    print(summary("reload", reload_ms))
+    print(summary("build", server.build_ms[: args.runs]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
