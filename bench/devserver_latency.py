@@ -93,7 +93,8 @@ class Events:
         self.resp = self.conn.getresponse()
         self.arrived: list[tuple[str, float]] = []
         self.cond = threading.Condition()
-        threading.Thread(target=self._read, daemon=True).start()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
 
     def _read(self) -> None:
         name = ""
@@ -127,6 +128,7 @@ class Events:
     def close(self) -> None:
         with contextlib.suppress(OSError):  # already gone
             self.sock.shutdown(socket.SHUT_RDWR)
+        self.thread.join(timeout=WAIT)  # the reader sees end-of-stream and stops before its response closes
         self.resp.close()
         self.sock.close()
 

@@ -80,7 +80,8 @@ class Builder:
         self.load_memo: load.LoadMemo = {}
         self.md_cache: pages.MarkdownCache = {}
         self.page_cache: dict[str, tuple[str, bytes]] = {}  # output path → (deps digest, bytes)
-        self.doc_memo: dict[str, bytes] = {}  # derived documents (glossary.json) by input digest
+        self.renderer: Renderer | None = None
+        self.doc_memo: pages.DocMemo = {}  # derived documents (glossary.json …) by input digest
         self.cache_key = cache.fingerprint((str(opts.root), opts.base_url, opts.drafts))
         if opts.cache_dir is not None:
             stored = cache.load(opts.cache_dir, self.cache_key)
@@ -93,7 +94,7 @@ class Builder:
     def _cache_state(self) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
         """Cheap summary of the caches' contents: the persistent copy is rewritten only when it moved."""
         return (frozenset(v[0] for v in self.load_memo.values()), frozenset(self.md_cache),
-                frozenset(self.doc_memo))
+                frozenset(v[0] for v in self.doc_memo.values()))
 
     def save_cache(self) -> None:
         if self.opts.cache_dir is not None:
@@ -122,7 +123,10 @@ class Builder:
                               "term; link it from an article or another term's see_also")
 
         hashes = static_hashes(statics)
-        renderer = Renderer(root, content.config, hashes)
+        if self.renderer is None or self.renderer.config != content.config:
+            self.renderer = Renderer(root, content.config, hashes)  # compiled templates are kept between builds
+        renderer = self.renderer
+        renderer.static_hashes = hashes
         shared_key = (__version__, _tree_digest(root / "templates"), repr(content.config), sorted(hashes.items()))
         files: dict[str, bytes] = {}
         fresh_cache: dict[str, tuple[str, bytes]] = {}
@@ -131,8 +135,7 @@ class Builder:
             if page.template is None:
                 files[page.path] = page.body
                 continue
-            key = hashlib.blake2b(repr((shared_key, page.template, page.deps)).encode(),
-                                  digest_size=16).hexdigest()
+            key = pages.digest((shared_key, page.template, page.deps))
             hit = self.page_cache.get(page.path)
             if hit is not None and hit[0] == key:
                 files[page.path] = hit[1]

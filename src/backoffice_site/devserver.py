@@ -76,6 +76,8 @@ BINARY_TYPES = {
     ".ttf": "font/ttf",
     ".otf": "font/otf",
     ".pdf": "application/pdf",
+    ".wasm": "application/wasm",  # WebAssembly.instantiateStreaming insists on it (the search bundle)
+    ".pagefind": "application/octet-stream",
 }
 
 # Characters never sent by a browser in a request path: controls, space, backslash, raw non-ASCII.
@@ -562,6 +564,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._handle(head=True)
 
     def _not_allowed(self) -> None:
+        self.close_connection = True  # its body (if any) is never read, so the connection cannot be reused
         self._send(self._dev.app.respond(self.command, self.path, self.headers.get("Host")), head=False)
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _not_allowed
@@ -649,7 +652,7 @@ class DevServer:
     """Binds, builds, watches and serves; ``close`` undoes all of it (port freed, watcher stopped)."""
 
     def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 0, *, drafts: bool = False,
-                 debounce: float = 0.05, keepalive: float = 15.0, out: TextIO | None = None,
+                 debounce: float = 0.05, settle: float = 0.005, keepalive: float = 15.0, out: TextIO | None = None,
                  err: TextIO | None = None) -> None:
         self.root = root.resolve()
         self.host = host
@@ -658,7 +661,7 @@ class DevServer:
         self.err = err or sys.stderr
         self.keepalive = keepalive
         self.builder = Builder(BuildOptions(root=self.root, out=None, drafts=drafts))
-        self.batcher = ChangeBatcher(quiet=debounce)
+        self.batcher = ChangeBatcher(quiet=debounce, settle=settle)
         self.hub = EventHub()
         self.watcher = Watcher(self.root, self.batcher.add, log=self._warn)
         self.app: App | None = None

@@ -77,7 +77,7 @@ def write_site(out_dir: Path, files: dict[str, bytes], statics: dict[str, Path])
 
 
 def _listing(folder: Path) -> set[str]:
-    out = set()
+    out: set[str] = set()
     base = len(str(folder)) + 1
     for dirpath, _, filenames in os.walk(folder):
         prefix = dirpath[base:].replace(os.sep, "/")

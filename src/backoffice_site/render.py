@@ -49,8 +49,13 @@ class Renderer:
         self.env.filters["date_ja"] = date_ja
         self.env.globals["url"] = self.url
         self.env.globals["abs_url"] = self.abs_url
-        self.env.globals["asset"] = lambda p: self.url(p) + (
-            f"?v={static_hashes[p]}" if p in static_hashes else "")
+        self.static_hashes = static_hashes  # replaced on each build; the environment is kept
+        self.env.globals["asset"] = self.asset
+
+    def asset(self, path: str) -> str:
+        """URL of a static file with a content hash, so browsers can cache it for as long as it is unchanged."""
+        v = self.static_hashes.get(path)
+        return self.url(path) + (f"?v={v}" if v else "")
 
     def url(self, rel_url: str) -> str:
         return self.config.base_path + rel_url.lstrip("/")

@@ -42,6 +42,10 @@ CHANGE_EVENTS: list[type[FileSystemEvent]] = [
     DirCreatedEvent, DirDeletedEvent, DirMovedEvent,
 ]
 
+# Events after which a file's change is whole: written and closed, renamed into place, or gone. (Polling
+# and non-Linux backends never report "closed", so there every write waits for the full quiet window.)
+FINISHED_EVENTS = frozenset({"closed", "moved", "deleted"})
+
 # Editor droppings: Emacs lock files (.#x), backups (x~), Vim swap files and its write test file (4913),
 # JetBrains safe-write files, and generic temp files some editors write before renaming over the original.
 _TEMP_NAME = re.compile(r"^\.|~$|\.sw[a-p]$|^4913$|___jb_(?:tmp|old)___$|\.(?:tmp|temp|part|crdownload)$",
@@ -75,20 +79,30 @@ def classify(rel_path: str) -> ChangeKind | None:
 
 
 class ChangeBatcher:
-    """Coalesces bursts of changes into one set: ``take`` returns once ``quiet`` seconds passed without a new
-    change (or ``max_wait`` after the first, so an endless trickle still gets built)."""
+    """Coalesces bursts of changes into one set for one rebuild.
 
-    def __init__(self, quiet: float = 0.05, max_wait: float = 1.0) -> None:
+    ``take`` returns once no change arrived for a while: ``quiet`` seconds while some file may still be
+    being written (its last event was "created" or "modified"), but only ``settle`` seconds once every
+    changed file was closed after writing, renamed or deleted, since then the edit is known to be whole.
+    That keeps an ordinary save fast while a burst (a ``git checkout``, a formatter) still becomes one
+    build. ``max_wait`` after the first change it returns regardless, so an endless trickle still builds.
+    """
+
+    def __init__(self, quiet: float = 0.05, settle: float = 0.005, max_wait: float = 1.0) -> None:
         self.quiet = quiet
+        self.settle = min(settle, quiet)
         self.max_wait = max_wait
         self._cond = threading.Condition()
         self._pending: set[str] = set()
+        self._writing: set[str] = set()  # pending paths whose last event did not say the write finished
         self._first = 0.0
         self._last = 0.0
         self._closed = False
         self._busy = False  # a taken batch is being built; see done()
 
-    def add(self, paths: Iterable[str]) -> None:
+    def add(self, paths: Iterable[str], complete: bool = False) -> None:
+        """Record changed paths; ``complete`` when the event says the change is finished (closed, moved,
+        deleted) rather than possibly under way."""
         new = set(paths)
         if not new:
             return
@@ -97,6 +111,10 @@ class ChangeBatcher:
             if not self._pending:
                 self._first = now
             self._pending |= new
+            if complete:
+                self._writing -= new
+            else:
+                self._writing |= new
             self._last = now
             self._cond.notify_all()
 
@@ -118,11 +136,13 @@ class ChangeBatcher:
                 if not self._pending:
                     self._cond.wait()
                     continue
-                due = min(self._last + self.quiet, self._first + self.max_wait)
+                window = self.quiet if self._writing else self.settle
+                due = min(self._last + window, self._first + self.max_wait)
                 now = time.monotonic()
                 if now >= due:
                     batch = frozenset(self._pending)
                     self._pending.clear()
+                    self._writing.clear()
                     self._busy = True
                     return batch
                 self._cond.wait(due - now)
@@ -149,11 +169,12 @@ class _Forward(FileSystemEventHandler):
         paths = [os.fsdecode(event.src_path)]
         if event.dest_path:
             paths.append(os.fsdecode(event.dest_path))
-        self.watcher._on_paths(paths)
+        self.watcher._on_paths(paths, complete=event.event_type in FINISHED_EVENTS)
 
 
 class Watcher:
-    """Watches ``folders`` under ``root`` recursively and calls ``on_change`` with changed relative paths.
+    """Watches ``folders`` under ``root`` recursively and calls ``on_change(paths, complete)`` with changed
+    root-relative paths (``complete``: see ``ChangeBatcher.add``).
 
     A watched folder that is deleted (``rm -rf static``, a branch switch) takes its inotify watch with it.
     A non-recursive watch on the root notices the folder coming back, and a periodic check catches anything
@@ -161,7 +182,7 @@ class Watcher:
     before the new watch existed still reach a rebuild.
     """
 
-    def __init__(self, root: Path, on_change: Callable[[frozenset[str]], None], *,
+    def __init__(self, root: Path, on_change: Callable[[frozenset[str], bool], None], *,
                  folders: tuple[str, ...] = WATCHED, check_every: float = 1.0,
                  log: Callable[[str], None] = print) -> None:
         self.root = root.resolve()
@@ -183,6 +204,7 @@ class Watcher:
             self._start_observer()
         except OSError as exc:  # inotify limits reached: polling is slower but works everywhere
             self.log(f"warning: cannot watch with inotify ({exc}); polling for changes instead")
+            self._observer.unschedule_all()  # stops the emitters that did start
             self._observer = PollingObserver(timeout=0.5)
             self._watches.clear()
             self._start_observer()
@@ -204,13 +226,13 @@ class Watcher:
             self._observer.stop()
             self._observer.join(timeout=5)
 
-    def _on_paths(self, paths: list[str]) -> None:
+    def _on_paths(self, paths: list[str], complete: bool) -> None:
         changed: set[str] = set()
         for p in paths:
             rel = os.path.relpath(p, self.root)
             if rel == "." or rel.startswith(".."):
                 continue
-            rel = PurePosixPath(Path(rel).as_posix()).as_posix()
+            rel = Path(rel).as_posix()
             if rel in self.folders:  # a watched folder itself appeared, vanished or moved
                 with self._lock:
                     self._forced.add(rel)
@@ -218,7 +240,7 @@ class Watcher:
             if classify(rel) is not None:
                 changed.add(rel)
         if changed:
-            self.on_change(frozenset(changed))
+            self.on_change(frozenset(changed), complete)
 
     def _guard_loop(self) -> None:
         while not self._stopping.is_set():
@@ -239,7 +261,7 @@ class Watcher:
                 self._unschedule(name)
                 current = None
             if ident is not None and current is None and self._schedule(name):
-                self.on_change(frozenset({name}))
+                self.on_change(frozenset({name}), False)  # files may still be arriving in it
 
     def _schedule(self, name: str) -> bool:
         path = self.root / name
