@@ -143,3 +143,16 @@ def test_repo_site_builds_and_check_matches(tmp_path: Path) -> None:
     assert r.code == 0, r.err
     c = run_cli("check", "--root", REPO)
     assert c.code == 0 and c.diagnostics == [line for line in r.err.splitlines() if ": warning: " in line]
+
+
+def test_static_symlink_leading_outside_is_not_published(site, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not publish", encoding="utf-8")
+    root = site()
+    (root / "static/leak.txt").symlink_to(secret)
+    (root / "static/inside.css").symlink_to(root / "static/css/site.css")
+    r = run_cli("build", "--root", root)
+    assert r.code == 0, r.err
+    assert "static/leak.txt:1:1: warning: symlink leads outside static/" in r.err
+    assert not (root / "public/leak.txt").exists()
+    assert (root / "public/inside.css").is_file()

@@ -111,7 +111,7 @@ class Builder:
         content = load.load_content(root, diags, base_url=opts.base_url, drafts=opts.drafts,
                                     memo=self.load_memo)
         site = resolve.resolve(content, diags, today())
-        statics = output.static_files(root / "static")
+        statics = output.static_files(root / "static", diags)
         rendered = pages.render_markdown(site, diags, frozenset(statics), self.md_cache, opts.jobs)
 
         usage = pages.term_usage(site, rendered)

@@ -10,6 +10,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from backoffice_site.diagnostics import Diagnostics, Loc
 from backoffice_site.sources import rel
 
 
@@ -17,17 +18,27 @@ class OutputError(Exception):
     pass
 
 
-def static_files(static_dir: Path) -> dict[str, Path]:
-    """static/ files by their output path (static/ is copied to the site root)."""
+def static_files(static_dir: Path, diags: Diagnostics | None = None) -> dict[str, Path]:
+    """static/ files by their output path (static/ is copied to the site root).
+
+    A symlink that leads outside static/ is left out (with a warning): publishing must never copy a file
+    from elsewhere on the machine because of a stray link."""
     out: dict[str, Path] = {}
     if not static_dir.is_dir():
         return out
-    for dirpath, dirnames, filenames in os.walk(static_dir):
+    top = static_dir.resolve()
+    for dirpath, dirnames, filenames in os.walk(static_dir, followlinks=True):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for f in sorted(filenames):
             if f.startswith(".") or f.endswith("~"):
                 continue
             p = Path(dirpath) / f
+            target = p.resolve()
+            if not target.is_relative_to(top) or not target.is_file():
+                if diags is not None:
+                    diags.warning(Loc(f"static/{rel(static_dir, p)}"),
+                                  "symlink leads outside static/ (or nowhere); it is not published")
+                continue
             out[rel(static_dir, p)] = p
     return out
 
