@@ -222,7 +222,8 @@ HUGO_LAYOUTS = {
 {{ with .Params.description }}<p class="lead">{{ . }}</p>{{ end }}
 <nav class="toc">{{ .TableOfContents }}</nav>
 {{ .Content }}
-{{ with .Params.tags }}<ul class="tags">{{ range . }}<li><a href="{{ "/tags/" | relURL }}{{ . | urlize }}/">{{ . }}</a></li>{{ end }}</ul>{{ end }}
+{{ with .Params.tags }}<ul class="tags">{{ range . }}
+<li><a href="{{ "/tags/" | relURL }}{{ . | urlize }}/">{{ . }}</a></li>{{ end }}</ul>{{ end }}
 </article>
 {{ end }}
 """,
@@ -231,7 +232,8 @@ HUGO_LAYOUTS = {
 <h1>{{ .Title }}</h1>
 {{ .Content }}
 <ul>
-{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ with .Params.description }} — {{ . }}{{ end }}</li>
+{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a>
+{{ with .Params.description }} — {{ . }}{{ end }}</li>
 {{ end }}
 </ul>
 {{ end }}
@@ -241,7 +243,8 @@ HUGO_LAYOUTS = {
 {{ define "main" }}
 <h1>{{ .Title }}</h1>
 <dl>
-{{ range .Pages.ByParam "reading" }}<dt><a href="{{ .RelPermalink }}">{{ .Title }}</a>（{{ .Params.reading }}）</dt><dd>{{ .Params.summary }}</dd>
+{{ range .Pages.ByParam "reading" }}<dt><a href="{{ .RelPermalink }}">{{ .Title }}</a>（{{ .Params.reading }}）</dt>
+<dd>{{ .Params.summary }}</dd>
 {{ end }}
 </dl>
 {{ end }}

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 
+from conftest import NS, find_all, parse_html, text_of
+
 from backoffice_site.autolink import TermMatcher
 from backoffice_site.diagnostics import Diagnostics, Loc
 from backoffice_site.markdown_render import DocContext, MarkdownRenderer
 from backoffice_site.model import Article, Content, Group, SiteConfig, Term
 from backoffice_site.resolve import resolve
-from conftest import NS, find_all, parse_html, text_of
 
 
 def spans(m: TermMatcher, text: str) -> list[str]:

@@ -6,8 +6,9 @@ import os
 import re
 from pathlib import Path
 
+from conftest import NS, REPO, find_all, parse_html, run_cli, snapshot
+
 from backoffice_site.build import Builder, BuildOptions
-from conftest import NS, REPO, find_all, make_site, parse_html, run_cli, snapshot
 
 
 def test_build_writes_pretty_urls_and_a_summary_line(site) -> None:  # type: ignore[no-untyped-def]
@@ -94,7 +95,8 @@ def test_bom_crlf_and_nfd_files_work(site) -> None:  # type: ignore[no-untyped-d
     import unicodedata
 
     text = "---\r\ntitle: ＢＯＭ付きの記事\r\ndescription: 改行がCRLFです。\r\norder: 3\r\n---\r\n\r\nパートの話。\r\n"
-    nfd = unicodedata.normalize("NFD", "---\ntitle: がぎぐ\ndescription: 濁点を分解した文字です。\norder: 4\n---\n本文\n")
+    nfd = unicodedata.normalize(
+        "NFD", "---\ntitle: がぎぐ\ndescription: 濁点を分解した文字です。\norder: 4\n---\n本文\n")
     root = site(files={"content/articles/bom.md": b"\xef\xbb\xbf" + text.encode(),
                        "content/articles/nfd.md": nfd})
     r = run_cli("build", "--root", root)

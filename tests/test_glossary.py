@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import NS, find_all, make_site, parse_html, run_cli, text_of
 
 from backoffice_site.kana import sort_key
-from conftest import NS, find_all, make_site, parse_html, run_cli, text_of
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def test_term_page_has_ruby_see_also_backlinks_and_gojuon_neighbours(built: Path
     root = parse_html(built / "glossary/somu/index.html")
     h1 = find_all(root, "h1")[0]
     ruby = list(h1.iter(NS + "ruby"))
-    assert ruby and text_of(list(ruby[0].iter(NS + "rt"))[0]) == "そうむ"
+    assert ruby and text_of(next(iter(ruby[0].iter(NS + "rt")))) == "そうむ"
     see = [a.get("href") for p in find_all(root, "p", "term-entry__see") for a in p.iter(NS + "a")]
     assert see == ["/glossary/jinji/"]
     prev_ = find_all(root, "a", "pager__prev")[0]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import make_site, run_cli, snapshot
 
 FM = "---\ntitle: 記事\ndescription: 説明です。\n{extra}---\n\n本文です。\n"

@@ -56,7 +56,18 @@ class TermMatcher:
                 self.key_of.setdefault(n, key)
         self.not_in = {k: tuple(unicodedata.normalize("NFKC", w) for w in ws)
                        for k, ws in (not_in or {}).items() if ws}
-        self.regex = re.compile(self._trie_pattern()) if self.key_of else None
+        self.regex: re.Pattern[str] | None = None
+        if self.key_of:
+            try:
+                self.regex = re.compile(self._trie_pattern())
+            except (RecursionError, OverflowError, re.error):
+                # Hundreds of names each extending the one before (長, 長長, 長長長 …) nest the trie too
+                # deeply for the regex compiler; a flat alternation, longest first, matches the same.
+                self.regex = re.compile(self._flat_pattern())
+
+    def _flat_pattern(self) -> str:
+        names = sorted(self.key_of, key=lambda n: (-len(n), n))
+        return "|".join(_BEFORE[_script(n[0])] + re.escape(n) + _AFTER[_script(n[-1])] for n in names)
 
     def _trie_pattern(self) -> str:
         trie: dict[str, dict] = {}  # type: ignore[type-arg]
@@ -67,6 +78,13 @@ class TermMatcher:
             node[""] = {}
 
         def emit(node: dict, last: str) -> str:  # type: ignore[type-arg]
+            prefix = ""
+            while len(node) == 1 and "" not in node:  # a chain without branches is a plain string
+                last, node = next(iter(node.items()))
+                prefix += re.escape(last)
+            return prefix + branch(node, last)
+
+        def branch(node: dict, last: str) -> str:  # type: ignore[type-arg]
             branches = [re.escape(ch) + emit(child, ch) for ch, child in sorted(node.items()) if ch]
             if "" in node:
                 # Ending here comes last: longer names are tried first at every position.
@@ -90,7 +108,9 @@ class TermMatcher:
                 return
             name = m.group(0)
             key = self.key_of[name]
-            if self._excluded(norm, m.start(), name, key):
+            # A match must begin and end between original characters: in '0ﾟ' the mark belongs to the '0'.
+            cut = not (_boundary(offsets, m.start()) and _boundary(offsets, m.end()))
+            if cut or self._excluded(norm, m.start(), name, key):
                 pos = m.start() + 1
                 continue
             yield Match(offsets[m.start()], offsets[m.end()], key, name)
@@ -105,6 +125,11 @@ class TermMatcher:
                     return True
                 i = word.find(name, i + 1)
         return False
+
+
+def _boundary(offsets: list[int], i: int) -> bool:
+    """Whether normalized index ``i`` falls between two pieces of the original text."""
+    return i == 0 or i == len(offsets) - 1 or offsets[i] != offsets[i - 1]
 
 
 def _normalize_with_offsets(text: str) -> tuple[str, list[int]]:

@@ -29,6 +29,7 @@ class BuildOptions:
     drafts: bool = False
     jobs: int | None = None  # worker processes for big batches; None = one per core, 1 = serial
     cache_dir: Path | None = None  # persistent cache (ROOT/.cache/backoffice-site); None = in memory only
+    search: bool = True  # run Pagefind over the pages when writing output
 
 
 @dataclass
@@ -81,7 +82,8 @@ class Builder:
         self.md_cache: pages.MarkdownCache = {}
         self.page_cache: dict[str, tuple[str, bytes]] = {}  # output path → (deps digest, bytes)
         self.renderer: Renderer | None = None
-        self.doc_memo: pages.DocMemo = {}  # derived documents (glossary.json …) by input digest
+        self.doc_memo: pages.DocMemo = {}
+        self.search_memo: search.SearchMemo = {}  # derived documents (glossary.json …) by input digest
         self.cache_key = cache.fingerprint((str(opts.root), opts.base_url, opts.drafts))
         if opts.cache_dir is not None:
             stored = cache.load(opts.cache_dir, self.cache_key)
@@ -90,17 +92,18 @@ class Builder:
                 self.md_cache = stored.get("markdown", {})
                 self.page_cache = stored.get("pages", {})
                 self.doc_memo = stored.get("docs", {})
+                self.search_memo = stored.get("search", {})
 
-    def _cache_state(self) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    def _cache_state(self) -> tuple[frozenset[str], ...]:
         """Cheap summary of the caches' contents: the persistent copy is rewritten only when it moved."""
         return (frozenset(v[0] for v in self.load_memo.values()), frozenset(self.md_cache),
-                frozenset(v[0] for v in self.doc_memo.values()))
+                frozenset(v[0] for v in self.doc_memo.values()), frozenset(v[0] for v in self.search_memo.values()))
 
     def save_cache(self) -> None:
         if self.opts.cache_dir is not None:
             cache.save(self.opts.cache_dir, self.cache_key,
                        {"load": self.load_memo, "markdown": self.md_cache, "pages": self.page_cache,
-                        "docs": self.doc_memo})
+                        "docs": self.doc_memo, "search": self.search_memo})
 
     def build(self) -> BuildResult:
         """Run every stage, collect every problem; write only when nothing is wrong."""
@@ -168,7 +171,9 @@ class Builder:
             articles_linking={s: len(a) for s, a in back.items()}, rendered_pages=rendered_count,
         )
         if result.ok and opts.out is not None:
-            files.update(search.index(files, result.diagnostics))  # Pagefind bundle, written with the pages
+            # The Pagefind bundle joins the files, so it is written in the same swap as the pages.
+            if opts.search:
+                files.update(search.index(files, result.diagnostics, self.search_memo))
             try:
                 result.written = output.write_site(opts.out, files, statics)
             except output.OutputError as exc:

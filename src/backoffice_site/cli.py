@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--base-url", help="override base_url from content/site.yaml")
     b.add_argument("--strict", action="store_true", help="treat warnings as errors")
     b.add_argument("--drafts", action="store_true", help="include articles with draft: true")
+    b.add_argument("--no-search", action="store_true",
+                   help="skip the Pagefind search index (faster builds while editing)")
 
     c = sub.add_parser("check", help="run every check of build, writing nothing",
                        description="Run every validation that build runs, without writing anything.")
@@ -83,6 +85,8 @@ def _check_root(root: Path) -> Path:
 
 def _check_out(root: Path, out: Path) -> Path:
     out = out.resolve()
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file, not a folder; choose a folder (the build replaces it whole)")
     if out == root:
         raise UsageError("--out must not be the site root itself (the build replaces the whole folder)")
     for name in ("content", "templates", "static"):
@@ -127,7 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK if result.ok else EXIT_CONTENT
         out = _check_out(root, args.out if args.out else root / "public")
         result = build(BuildOptions(root=root, out=out, base_url=args.base_url, strict=args.strict,
-                                    drafts=args.drafts, cache_dir=root / ".cache" / "backoffice-site"))
+                                    drafts=args.drafts, cache_dir=root / ".cache" / "backoffice-site",
+                                    search=not args.no_search))
         report(result)
         if not result.ok:
             print(f"build failed; {out} was not changed", file=sys.stderr)

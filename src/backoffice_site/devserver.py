@@ -47,6 +47,7 @@ PREFIX = "/__bos/"
 EVENTS_PATH = PREFIX + "events"
 SCRIPT_PATH = PREFIX + "livereload.js"
 STATUS_PATH = PREFIX + "status"
+PEER_CHECK = 1.0  # seconds: how often an idle event stream checks whether its tab hung up
 
 TEXT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -601,16 +602,37 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             hello = {"server": dev.app.server_id, "epoch": dev.app.snapshot.epoch}
             self.wfile.write(b"retry: 1000\n\n" + sse_message("hello", hello))
+            last_write = time.monotonic()
             while True:
-                message = client.next(dev.keepalive)
-                if client.closed:
+                # Wake at least every PEER_CHECK seconds to notice a closed tab without waiting for a write
+                # to it to fail (the first write after a hang-up succeeds; only the next one fails).
+                message = client.next(min(dev.keepalive, PEER_CHECK))
+                if client.closed or self._peer_closed():
                     return
-                # A comment line keeps proxies from timing out and makes a dead tab fail its write.
-                self.wfile.write(message if message is not None else b": keep-alive\n\n")
+                if message is None:
+                    if time.monotonic() - last_write < dev.keepalive:
+                        continue
+                    message = b": keep-alive\n\n"  # keeps proxies from timing out the quiet stream
+                self.wfile.write(message)
+                last_write = time.monotonic()
         except OSError:
             return  # the tab went away, or stopped reading for `timeout` seconds
         finally:
             dev.hub.disconnect(client)
+
+    def _peer_closed(self) -> bool:
+        """True once the tab hung up. A tab sends nothing after its request, so readable means EOF or reset."""
+        sock: socket.socket = self.connection
+        timeout = sock.gettimeout()
+        try:
+            sock.settimeout(0)  # a non-blocking peek: this thread is the only user of the socket
+            return sock.recv(1, socket.MSG_PEEK) == b""
+        except BlockingIOError:
+            return False  # nothing to read: still connected
+        except OSError:
+            return True  # reset
+        finally:
+            sock.settimeout(timeout)
 
     def version_string(self) -> str:
         return "backoffice-site-dev"
@@ -621,6 +643,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 class _HTTPServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog is 5: a page opening a few connections at once (or any burst)
+    # overflows it, and the kernel drops the connection attempts, which the client retries only after 1 s.
+    request_queue_size = 128
 
     def __init__(self, host: str, port: int, app: App, hub: EventHub, keepalive: float) -> None:
         self.app = app
@@ -717,6 +742,11 @@ class DevServer:
         self._serving = threading.Thread(target=self.serve_forever, name="bos-http", daemon=True)
         self._serving.start()
 
+    @property
+    def serving(self) -> bool:
+        """True while ``serve_in_background``'s thread accepts connections."""
+        return self._serving is not None and self._serving.is_alive()
+
     def close(self) -> None:
         if self._watching:
             self.watcher.stop()
@@ -754,7 +784,12 @@ def serve(root: Path, host: str, port: int, *, open_browser: bool = False, draft
             return 2
         if open_browser:
             threading.Thread(target=webbrowser.open, args=(server.url,), daemon=True).start()
-        server.serve_forever()
+        # Accept on a thread and only wait here, so Ctrl-C lands in this sleep: raised inside the accept loop,
+        # it can hit while a connection is being handed to its thread, and socketserver then closes the socket
+        # under that thread (which prints a traceback).
+        server.serve_in_background()
+        while server.serving:
+            time.sleep(0.25)
     except KeyboardInterrupt:
         pass
     finally:

@@ -68,19 +68,21 @@ def to_katakana(text: str) -> str:
 
 def _fold(ch: str) -> tuple[str, int, int]:
     """(base hiragana, voicing class, script class) for one character."""
+    decomposed = unicodedata.normalize("NFD", ch)  # が → か + ◌゙ ; ヷ → ワ + ◌゙ (no hiragana twin)
+    base, mark = decomposed[0], decomposed[1:]
     script = 0
-    h = ch
-    if 0x30A1 <= ord(ch) <= 0x30F6:
-        h = chr(ord(ch) - 0x60)
+    if 0x30A1 <= ord(base) <= 0x30F6:
+        base = chr(ord(base) - 0x60)
         script = 1
-    if h in _SMALL:
-        return _SMALL[h], SMALL, script
-    decomposed = unicodedata.normalize("NFD", h)
-    if len(decomposed) == 2 and decomposed[1] == "\u3099":
-        return decomposed[0], VOICED, script
-    if len(decomposed) == 2 and decomposed[1] == "\u309a":
-        return decomposed[0], SEMI, script
-    return h, PLAIN, script
+    if mark == "\u3099":
+        return base, VOICED, script
+    if mark == "\u309a":
+        return base, SEMI, script
+    if mark:  # not kana: keep the character whole so that different readings never compare equal
+        return ch, PLAIN, script
+    if base in _SMALL:
+        return _SMALL[base], SMALL, script
+    return base, PLAIN, script
 
 
 SortKey = tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]

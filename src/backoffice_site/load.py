@@ -14,8 +14,8 @@ from backoffice_site import frontmatter, kana, yamlsrc
 from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc, did_you_mean
 from backoffice_site.model import Article, Content, Group, NavItem, SiteConfig, SourceRef, Term
 from backoffice_site.romaji import romanize
-from backoffice_site.sources import read_text, rel, walk
-from backoffice_site.yamlsrc import YMap, YNode, YScalar, YSeq
+from backoffice_site.sources import MAX_ARTICLE_BYTES, MAX_FILE_BYTES, read_text, rel, walk
+from backoffice_site.yamlsrc import YMap, YNode, YScalar, YSeq, one_line, shown
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 T = TypeVar("T")
@@ -35,7 +35,7 @@ class _Fields:
         self.node, self.diags = node, diags
         for key, (kloc, _) in node.items.items():
             if key not in allowed:
-                diags.warning(kloc, f"unknown field '{key}' in {what}{did_you_mean(key, allowed)}")
+                diags.warning(kloc, f"unknown field '{shown(key)}' in {what}{did_you_mean(key, allowed)}")
 
     def loc(self, key: str) -> Loc | None:
         item = self.node.items.get(key)
@@ -80,14 +80,17 @@ def load_config(root: Path, diags: Diagnostics, base_url: str | None = None) -> 
                     "base_url)")
         return fallback
     text = read_text(path, root, diags)
+    errors = len(diags.errors)
     node = _parse_mapping(text, name, diags) if text is not None else None
     if node is None:
+        if text is not None and len(diags.errors) == errors:  # only blank lines and comments
+            diags.error(Loc(name), "content/site.yaml is empty: it needs at least 'title:' and 'base_url:'")
         return fallback
     f = _Fields(node, SITE_FIELDS, "site.yaml", diags)
     title = f.get("title", _str, required=True) or "Site"
     url = base_url or f.get("base_url", _str) or "/"
     if not re.match(r"^(https?://[^/\s]+)?/\S*$|^https?://[^/\s]+$", url):
-        diags.error(f.loc("base_url") or node.loc, f"base_url '{url}' must be an absolute URL "
+        diags.error(f.loc("base_url") or node.loc, f"base_url '{shown(url)}' must be an absolute URL "
                     "(https://example.org/) or a path starting with '/'")
         url = "/"
     if not url.endswith("/"):
@@ -118,15 +121,16 @@ def load_config(root: Path, diags: Diagnostics, base_url: str | None = None) -> 
 
 def load_article(path: Path, root: Path, diags: Diagnostics) -> Article | None:
     name = rel(root, path)
-    text = read_text(path, root, diags)
+    text = read_text(path, root, diags, MAX_ARTICLE_BYTES)
     if text is None:
         return None
     parts = frontmatter.split(text, name, diags)
     if parts is None:
         return None
+    errors = len(diags.errors)
     node = _parse_mapping(parts.yaml_text, name, diags, parts.yaml_first_line - 1, "front matter")
     if node is None:
-        if parts.yaml_text.strip() == "":
+        if len(diags.errors) == errors:  # only blank lines and comments: never drop an article silently
             diags.error(Loc(name, 1, 1), "front matter is empty: add 'title:' and 'description:'")
         return None
     f = _Fields(node, ARTICLE_FIELDS, "article front matter", diags)
@@ -136,11 +140,11 @@ def load_article(path: Path, root: Path, diags: Diagnostics) -> Article | None:
     if slug is None:
         slug = unicodedata.normalize("NFC", path.stem)
         if not SLUG_RE.match(slug):
-            diags.error(Loc(name), f"file name '{path.stem}' is not a valid slug; rename the file using "
+            diags.error(Loc(name), f"file name '{shown(slug)}' is not a valid slug; rename the file using "
                         "a-z, 0-9 and '-', or set 'slug:'")
             return None
     elif not SLUG_RE.match(slug):
-        diags.error(f.loc("slug") or node.loc, f"invalid slug '{slug}': use lowercase a-z, 0-9 and single "
+        diags.error(f.loc("slug") or node.loc, f"invalid slug '{shown(slug)}': use lowercase a-z, 0-9 and single "
                     "'-' (e.g. keiri-zaimu)")
         return None
     tags = f.get("tags", yamlsrc.as_str_list)
@@ -180,7 +184,7 @@ def _load_sources(node: YNode | None, diags: Diagnostics) -> tuple[SourceRef, ..
         url = f.get("url", _str, required=True, what=" in this source")
         as_of = f.get("as_of", yamlsrc.as_date)
         if url is not None and not re.match(r"^https?://\S+$", url):
-            diags.error(f.loc("url") or item.loc, f"source url '{url}' must start with http:// or https://")
+            diags.error(f.loc("url") or item.loc, f"source url '{shown(url)}' must start with http:// or https://")
         if title and url:
             out.append(SourceRef(title, url, as_of, item.loc))
     return tuple(out)
@@ -196,22 +200,24 @@ def _load_term(item: YMap, group_slug: str, diags: Diagnostics) -> Term | None:
         return None
     name = unicodedata.normalize("NFKC", name).strip()
     reading = unicodedata.normalize("NFKC", reading).strip()
+    if not one_line(name, f.loc("term") or item.loc, "term", diags):
+        return None
     bad = kana.non_kana(reading)
     rloc = f.loc("reading") or item.loc
     if bad:
         chars = "".join(sorted({c for _, c in bad}))
         diags.error(Loc(rloc.path, rloc.line, rloc.col + bad[0][0]),
-                    f"reading '{reading}' of '{name}' has characters that are not kana: '{chars}' "
+                    f"reading '{shown(reading)}' of '{name}' has characters that are not kana: '{shown(chars)}' "
                     "(write it in hiragana or katakana; ー is allowed)")
     slug = f.get("slug", _str)
     if slug is not None and not SLUG_RE.match(slug):
-        diags.error(f.loc("slug") or item.loc, f"invalid slug '{slug}': use lowercase a-z, 0-9 and "
+        diags.error(f.loc("slug") or item.loc, f"invalid slug '{shown(slug)}': use lowercase a-z, 0-9 and "
                     "single '-'")
         slug = None
-    aliases = tuple(unicodedata.normalize("NFKC", a).strip() for a, _ in
-                    f.get("aliases", yamlsrc.as_str_list) or ())
+    aliases = tuple(unicodedata.normalize("NFKC", a).strip() for a, loc in
+                    f.get("aliases", yamlsrc.as_str_list) or () if one_line(a, loc, "aliases", diags))
     see_also = tuple((unicodedata.normalize("NFKC", s).strip(), loc) for s, loc in
-                     f.get("see_also", yamlsrc.as_str_list) or ())
+                     f.get("see_also", yamlsrc.as_str_list) or () if one_line(s, loc, "see_also", diags))
     no_autolink = f.get("no_autolink", yamlsrc.as_bool)
     def_line = definition_node.text_line if isinstance(definition_node, YScalar) else item.loc.line
     return Term(
@@ -226,7 +232,8 @@ def _load_term(item: YMap, group_slug: str, diags: Diagnostics) -> Term | None:
         see_also=see_also,
         sources=_load_sources(f.node_of("sources"), diags),
         review_by=f.get("review_by", yamlsrc.as_date),
-        not_in=tuple(unicodedata.normalize("NFKC", s) for s, _ in f.get("not_in", yamlsrc.as_str_list) or ()),
+        not_in=tuple(unicodedata.normalize("NFKC", s) for s, loc in f.get("not_in", yamlsrc.as_str_list) or ()
+                     if one_line(s, loc, "not_in", diags)),
         no_autolink=bool(no_autolink),
         loc=item.loc,
         definition_line=def_line,
@@ -242,16 +249,21 @@ def load_group(path: Path, root: Path, diags: Diagnostics) -> Group | None:
     if not text.strip():
         diags.error(Loc(name), "empty glossary file: add 'group:' and a 'terms:' list, or delete the file")
         return None
+    errors = len(diags.errors)
     node = _parse_mapping(text, name, diags, what="a glossary file")
     if node is None:
+        if len(diags.errors) == errors:  # only comments: never drop a group silently
+            diags.error(Loc(name), "empty glossary file: add 'group:' and a 'terms:' list, or delete the file")
         return None
     stem = unicodedata.normalize("NFC", path.stem)
     if not SLUG_RE.match(stem):
-        diags.error(Loc(name), f"glossary file name '{path.stem}' must be a slug (a-z, 0-9, '-'); it "
+        diags.error(Loc(name), f"glossary file name '{shown(stem)}' must be a slug (a-z, 0-9, '-'); it "
                     "becomes the group's URL")
         return None
     f = _Fields(node, GROUP_FIELDS, "a glossary file", diags)
     group = f.get("group", _str, required=True, what=" (the group's name, e.g. 雇用形態)")
+    if group is not None and not one_line(group, f.loc("group") or node.loc, "group", diags):
+        group = None
     terms_node = f.node_of("terms")
     terms: list[Term] = []
     if terms_node is None:
@@ -286,6 +298,8 @@ def _memoized(memo: LoadMemo | None, path: Path, root: Path, diags: Diagnostics,
     if memo is None:
         return loader(path, root, diags)
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:  # never read a huge file whole just to hash it
+            return loader(path, root, diags)
         digest = hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
     except OSError:
         return loader(path, root, diags)
@@ -303,6 +317,12 @@ def _memoized(memo: LoadMemo | None, path: Path, root: Path, diags: Diagnostics,
 
 def load_content(root: Path, diags: Diagnostics, *, base_url: str | None = None,
                  drafts: bool = False, memo: LoadMemo | None = None) -> Content:
+    with yamlsrc.paused_gc():
+        return _load_content(root, diags, base_url=base_url, drafts=drafts, memo=memo)
+
+
+def _load_content(root: Path, diags: Diagnostics, *, base_url: str | None, drafts: bool,
+                  memo: LoadMemo | None) -> Content:
     config = load_config(root, diags, base_url)
     articles = []
     for p in walk(root / "content" / "articles", (".md", ".markdown"), root, diags):

@@ -56,14 +56,24 @@ ALLOWED_ATTRS: dict[str, set[str]] = {
     "ol": {"start"},
     "abbr": {"title"},
 }
+_DROPPED_TAGS = ("script|iframe|frame|frameset|object|embed|applet|style|form|input|button|select|textarea|link|"
+                 "meta|base|svg|math|template|noscript")
+# Browsers ignore tabs and line breaks inside a URL's scheme: 'java<TAB>script:' is javascript:.
+_SCHEMES = "|".join("[\t\r\n]*".join(word) for word in ("javascript", "vbscript", "data"))
+_URL_ATTRS = r"(?:xlink:)?(?:href|src|srcset|action|formaction|poster|background|cite|data|codebase|lowsrc|dynsrc)"
+_EVENT_ATTR = re.compile(r"(?:^|\s)(on[a-z]+)\s*=", re.I)
 _DROPPED_PATTERNS = [
-    (re.compile(r"<\s*(script|iframe|object|embed|style|form|input|link|meta)\b", re.I),
-     "raw <{0}> removed from the page"),
+    (re.compile(rf"<\s*({_DROPPED_TAGS})\b", re.I), "raw <{0}> removed from the page"),
     (re.compile(r"<[^>]*\s(on[a-z]+)\s*=", re.I), "event handler attribute '{0}' removed"),
     (re.compile(r"\{:?[^}\n]*\s?(on[a-z]+)\s*=", re.I), "event handler attribute '{0}' removed"),
-    (re.compile(r"(?:\]\(|href\s*=\s*['\"]?|src\s*=\s*['\"]?)\s*(javascript|vbscript|data)\s*:", re.I),
+    # [x](javascript:…), [x](<javascript:…>), [ref]: javascript:…, <javascript:…>, href="javascript:…"
+    (re.compile(rf"(?:\]\(\s*<?|^\s{{0,3}}\[[^\]]+\]:\s*<?|<|{_URL_ATTRS}\s*=\s*['\"]?)[\x00-\x20]*({_SCHEMES})"
+                r"[\t\r\n]*:", re.I),
      "'{0}:' URL removed"),
 ]
+_SCRIPT_URL = re.compile(rf"[\x00-\x20]*(?:{_SCHEMES})[\t\r\n]*:", re.I)
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+_OPEN_TAG_AT_END = re.compile(r"<[a-z][^<>]*$", re.I)
 
 
 def jp_slugify(value: str, separator: str = "-") -> str:
@@ -145,6 +155,8 @@ class _LinkProcessor(Treeprocessor):
                 el.set("role", "note")
 
     def _rewrite(self, href: str, ctx: DocContext, check: bool = True) -> str:
+        if _SCRIPT_URL.match(html.unescape(href)):
+            return href  # 'jav&#x61;script:' is no page to look for: the sanitizer drops it, with a warning
         parts = urlsplit(href)
         if parts.scheme or href.startswith("//") or href.startswith("#") or not href:
             return href
@@ -337,12 +349,27 @@ class MarkdownRenderer:
         try:
             out = self.md.convert(ctx.body)
             toc_tokens = getattr(self.md, "toc_tokens", [])
+        except RecursionError:  # Python-Markdown recurses once per level of nested lists or quotes
+            ctx.diags.error(_deepest_line(ctx), "Markdown is nested too deeply (lists, quotes or emphasis "
+                            "hundreds of levels inside each other); flatten it")
+            out, toc_tokens = "", []
         finally:
             self.ext.ctx = None
         clean = sanitize(out)
         digest = hashlib.blake2b(clean.encode(), digest_size=16).hexdigest()
         occurrences = {slug: dict(c) for slug, c in ctx.occurrences.items()}
         return Rendered(clean, tuple(_flatten_toc(toc_tokens)), tuple(ctx.mentions), occurrences, digest)
+
+
+def _deepest_line(ctx: DocContext) -> Loc:
+    """The first of the most deeply indented or quoted lines: where a too-deep nesting is."""
+    best, depth = 0, -1
+    for i, line in enumerate(ctx.body.split("\n")):
+        lead = re.match(r"[ >]*", line.expandtabs(4))
+        d = len(lead.group(0)) + 3 * lead.group(0).count(">") if lead and line.strip() else -1
+        if d > depth:
+            best, depth = i, d
+    return Loc(ctx.source, ctx.first_line + best, 1)
 
 
 def _flatten_toc(tokens: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
@@ -374,15 +401,31 @@ def sanitize(fragment: str) -> str:
 
 
 def _warn_dropped(ctx: DocContext) -> None:
+    """A warning at the source line of everything the sanitizer will drop (the HTML keeps no positions).
+
+    Lines are read as the author wrote them, with code spans and fenced code left out (they are shown as
+    text, never dropped), entities decoded (``jav&#x61;script:``) and tags that span lines followed.
+    """
     in_fence = False
+    in_tag = False
     for i, line in enumerate(ctx.body.split("\n")):
         if line.lstrip().startswith(("```", "~~~")):
             in_fence = not in_fence
+            continue
         if in_fence:
             continue
-        text = html.unescape(line)
+        text = html.unescape(_CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line))
+        found: list[tuple[int, str]] = []
+        if in_tag:  # the attributes of a tag opened on an earlier line
+            head = text.split(">", 1)[0]
+            found += [(m.start(1), f"event handler attribute '{m.group(1).lower()}' removed")
+                      for m in _EVENT_ATTR.finditer(head)]
+            in_tag = ">" not in text
         for pattern, message in _DROPPED_PATTERNS:
-            for m in pattern.finditer(text):
-                col = min(m.start(1), len(line) - 1) + 1 if line else 1
-                ctx.diags.warning(Loc(ctx.source, ctx.first_line + i, col),
-                                  message.format(m.group(1).lower()) + " (content may not run script)")
+            found += [(m.start(1), message.format(re.sub(r"\s", "", m.group(1)).lower()))
+                      for m in pattern.finditer(text)]
+        if _OPEN_TAG_AT_END.search(text):
+            in_tag = True
+        for start, message in found:
+            col = min(start, len(line) - 1) + 1 if line else 1
+            ctx.diags.warning(Loc(ctx.source, ctx.first_line + i, col), message + " (content may not run script)")

@@ -27,6 +27,7 @@ from backoffice_site.diagnostics import Diagnostic, Loc, Severity
 
 BUNDLE = "pagefind"  # the bundle's folder in the output; templates load BUNDLE/pagefind.js
 TIMEOUT = 300  # seconds; 1000 pages take about 2 s
+SWITCH = "BACKOFFICE_SITE_SEARCH"  # set to 0/off to build without the index (each Pagefind run costs ~1.5 s)
 _HINT = "install it with: pip install 'pagefind[extended]'"
 
 
@@ -39,7 +40,9 @@ def find_binary() -> tuple[Path | None, str]:
     env = os.environ.get("PAGEFIND_BINARY_PATH")
     if env:
         p = Path(env)
-        return (p, "") if p.is_file() else (None, f"PAGEFIND_BINARY_PATH={env} is not a file")
+        if not p.is_file():
+            return None, f"the Pagefind binary PAGEFIND_BINARY_PATH={env} is not a file; the site has no search index"
+        return p, ""
     for package, name in (("pagefind_bin_extended", "pagefind_extended"), ("pagefind_bin", "pagefind")):
         spec = importlib.util.find_spec(package)
         if spec is not None and spec.origin:
@@ -53,35 +56,42 @@ def find_binary() -> tuple[Path | None, str]:
     return None, f"the Pagefind binary was not found, so the site has no search index; {_HINT}"
 
 
-def index(files: dict[str, bytes], diagnostics: list[Diagnostic]) -> dict[str, bytes]:
+SearchMemo = dict[str, tuple[str, dict[str, bytes]]]  # "pagefind" → (digest of the indexed pages, bundle)
+MARK = b"data-pagefind-body"
+
+
+def index(files: dict[str, bytes], diagnostics: list[Diagnostic],
+          memo: SearchMemo | None = None) -> dict[str, bytes]:
     """Index the HTML among ``files``; returns the bundle's files by output path, appends any warning.
 
     Never fails the build: a missing binary or a failed run is a warning, and the site works without
     search (the search page says so and points to the glossary). The last result is kept, so a rebuild
-    whose pages did not change does not run Pagefind again.
+    whose pages did not change does not run Pagefind again (``memo``, kept by the Builder and its cache).
+    ``BACKOFFICE_SITE_SEARCH=0`` skips indexing
+    without a warning (quick builds, tests that are not about search).
     """
-    global _last
+    if os.environ.get(SWITCH, "").strip().lower() in ("0", "off", "no", "false"):
+        return {}
     binary, note = find_binary()
     if note:
-        diagnostics.append(Diagnostic(Loc("search"), Severity.WARNING, note))
+        diagnostics.append(Diagnostic(Loc("pagefind"), Severity.WARNING, note))
     if binary is None:
         return {}
-    pages = {name: data for name, data in files.items() if name.endswith(".html")}
+    # Only pages marked for the index are staged: Pagefind would read and skip the others.
+    pages = {name: data for name, data in files.items() if name.endswith(".html") and MARK in data}
     h = hashlib.blake2b(str(binary).encode(), digest_size=16)
     for name in sorted(pages):
         h.update(name.encode() + b"\0" + hashlib.blake2b(pages[name], digest_size=16).digest())
     key = h.hexdigest()
-    if _last is not None and _last[0] == key:
-        return dict(_last[1])
+    if memo is not None and memo.get("pagefind", ("", {}))[0] == key:
+        return dict(memo["pagefind"][1])
     bundle, problem = _run(binary, pages)
     if problem:
-        diagnostics.append(Diagnostic(Loc("search"), Severity.WARNING, f"{problem}; the site has no search index"))
+        diagnostics.append(Diagnostic(Loc("pagefind"), Severity.WARNING, f"{problem}; the site has no search index"))
         return {}
-    _last = (key, bundle)
+    if memo is not None:
+        memo["pagefind"] = (key, bundle)
     return dict(bundle)
-
-
-_last: tuple[str, dict[str, bytes]] | None = None
 
 
 def _run(binary: Path, pages: dict[str, bytes]) -> tuple[dict[str, bytes], str]:

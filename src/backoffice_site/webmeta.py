@@ -52,8 +52,7 @@ def article_lastmod(a: Article) -> dt.date | None:
 
 def _xml(root: ET.Element) -> bytes:
     ET.indent(root)
-    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    return data + b"\n"
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode").encode() + b"\n"
 
 
 def sitemap_xml(built: Sequence[_pages.Page], abs_url: AbsUrl) -> bytes:

@@ -8,8 +8,12 @@ of becoming ``False``. Anchors/aliases are allowed, but expanding them is capped
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import re
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import yaml
@@ -35,6 +39,7 @@ _STD_TAGS = {
 }
 _MAX_EXPANSION = 20  # visited nodes may exceed distinct nodes by this factor before we call it a bomb
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,25 @@ def _loc(path: str, mark: yaml.Mark | None, line_offset: int) -> Loc:
 
 def parse(text: str, path: str, diags: Diagnostics, line_offset: int = 0) -> YNode | None:
     """Parse one YAML document into position-carrying nodes; problems go to ``diags``."""
+    with paused_gc():
+        return _parse(text, path, diags, line_offset)
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside: loading allocates millions of small objects and keeps them
+    all, and the collector would rescan them again and again (a 100,000-term file loaded 3x slower).
+    The objects made here hold no reference cycles, so nothing is left for the collector anyway."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _parse(text: str, path: str, diags: Diagnostics, line_offset: int) -> YNode | None:
     try:
         loader = _Loader(text)
         try:
@@ -92,10 +116,18 @@ def parse(text: str, path: str, diags: Diagnostics, line_offset: int = 0) -> YNo
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
         ctx = f" ({exc.context})" if exc.context else ""
-        diags.error(_loc(path, mark, line_offset), f"malformed YAML: {problem}{ctx}")
+        diags.error(_loc(path, mark, line_offset), shown(f"malformed YAML: {problem}{ctx}", limit=0))
+        return None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: no line, and libyaml counts bytes
+        pos = text.find(chr(exc.character)) if isinstance(exc.character, int) else -1
+        before = text[:pos] if pos >= 0 else text.encode()[: exc.position].decode("utf-8", "ignore")
+        loc = Loc(path, line_offset + before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
+        char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        diags.error(loc, f"malformed YAML: character {char} is not allowed ({exc.reason}); remove it")
         return None
     except yaml.YAMLError as exc:
-        diags.error(Loc(path, line_offset + 1, 1), f"malformed YAML: {exc}")
+        message = " ".join(str(exc).split())  # one diagnostic, one line
+        diags.error(Loc(path, line_offset + 1, 1), f"malformed YAML: {message}")
         return None
     if node is None:
         return None
@@ -152,7 +184,7 @@ def _convert(node: yaml.Node, path: str, off: int, diags: Diagnostics, budget: l
         key = str(knode.value)
         if key in items:
             first = items[key][0]
-            diags.error(kloc, f"duplicate key '{key}' (first defined at line {first.line}); keep one")
+            diags.error(kloc, f"duplicate key '{shown(key)}' (first defined at line {first.line}); keep one")
             continue
         items[key] = (kloc, _convert(vnode, path, off, diags, budget))
     return YMap(items, loc)
@@ -163,6 +195,23 @@ def _convert(node: yaml.Node, path: str, off: int, diags: Diagnostics, budget: l
 _NULL = "tag:yaml.org,2002:null"
 
 
+_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """The author's text inside a diagnostic: on one line (a diagnostic is one line) and not too long."""
+    one = _LINE_BREAK.sub(lambda m: "\\n" if m.group() == "\n" else f"\\u{ord(m.group()):04x}", text)
+    return one if not limit or len(one) <= limit else one[: limit - 1] + "…"
+
+
+def one_line(value: str, loc: Loc, field: str, diags: Diagnostics) -> bool:
+    """False (with an error) when a name or key has a line break inside it."""
+    if _LINE_BREAK.search(value.strip()):
+        diags.error(loc, f"'{field}' must be on one line: '{shown(value)}'")
+        return False
+    return True
+
+
 def kind_name(node: YNode) -> str:
     if isinstance(node, YMap):
         return "a mapping"
@@ -170,14 +219,23 @@ def kind_name(node: YNode) -> str:
         return "a list"
     if node.tag == _NULL:
         return "nothing (null)"
-    return f"'{node.value}'"
+    return f"'{shown(node.value)}'"
+
+
+def _blank(text: str) -> bool:
+    """Nothing a reader could see: only whitespace and format characters (zero-width space, bidi marks)."""
+    return all(c.isspace() or unicodedata.category(c) == "Cf" for c in text)
 
 
 def as_str(node: YNode, field: str, diags: Diagnostics, *, allow_empty: bool = False) -> str | None:
     if isinstance(node, YScalar) and node.tag != _NULL:
         # Plain scalars that YAML 1.1 would turn into bools/numbers/dates keep the author's text.
-        if not node.value.strip() and not allow_empty:
-            diags.error(node.loc, f"'{field}' is empty")
+        if not allow_empty and _blank(node.value):
+            diags.error(node.loc, f"'{field}' is empty (or holds only spaces and invisible characters)")
+            return None
+        control = _CONTROL.search(node.value)  # only reachable through escapes such as "\0" or "\a"
+        if control:
+            diags.error(node.loc, f"'{field}' holds the control character U+{ord(control.group()):04X}; remove it")
             return None
         return node.value
     diags.error(node.loc, f"'{field}' must be text, not {kind_name(node)}")
@@ -204,8 +262,8 @@ def as_date(node: YNode, field: str, diags: Diagnostics) -> dt.date | None:
             return dt.date.fromisoformat(node.value.strip())
         except ValueError:
             pass
-    shown = node.value if isinstance(node, YScalar) else kind_name(node)
-    diags.error(node.loc, f"invalid date '{shown}' in '{field}' (expected YYYY-MM-DD, e.g. 2026-04-01)")
+    value = shown(node.value) if isinstance(node, YScalar) else kind_name(node)
+    diags.error(node.loc, f"invalid date '{value}' in '{field}' (expected YYYY-MM-DD, e.g. 2026-04-01)")
     return None
 
 

@@ -25,9 +25,11 @@ def run_axe(page: Any, axe_js: Path) -> list[dict[str, Any]]:
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(axe_js))
     result: list[dict[str, Any]] = page.evaluate(
-        """async tags => (await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']}))
+        """async tags => (await axe.run(document, {runOnly: {type: 'tag', values: tags},
+                                                  resultTypes: ['violations']}))
              .violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                    nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + n.failureSummary)}))""",
+                                    nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' +
+                                                                        n.failureSummary)}))""",
         AXE_TAGS)
     return result
 

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 import pytest
 
@@ -55,8 +55,9 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript",
-                      ".wasm": "application/wasm", ".pagefind": "application/octet-stream"}
+    extensions_map: ClassVar[dict[str, str]] = {
+        **SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript",
+        ".wasm": "application/wasm", ".pagefind": "application/octet-stream"}
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -72,8 +73,10 @@ def site_url(built_site: Path) -> Iterator[str]:
     srv.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
+    """Chromium for this folder's tests; closed when they are done, since sync Playwright keeps an event
+    loop running in this thread and other tests (the dev server's) start their own."""
     if not Path(CHROMIUM).is_file():
         missing(f"Chromium is not installed at {CHROMIUM}")
     try:

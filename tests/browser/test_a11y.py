@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browserkit import ARTICLE, KEY_PAGES, run_axe
+
+from .browserkit import ARTICLE, KEY_PAGES, run_axe
 
 pytestmark = pytest.mark.browser
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from browserkit import ARTICLE, visible_count
+
+from .browserkit import ARTICLE, visible_count
 
 pytestmark = pytest.mark.browser
 
@@ -152,7 +154,7 @@ def test_glossary_filter_narrows_on_every_keystroke(new_page: Any, site_url: str
         page.keyboard.type(ch)
         counts.append(visible_count(page, entries))
     assert counts[0] < total
-    assert all(a >= b for a, b in zip(counts, counts[1:], strict=False)), counts
+    assert all(a >= b for a, b in itertools.pairwise(counts)), counts
     assert counts[-1] < counts[1] < counts[0], counts
     assert page.locator("#shakai-hoken").is_visible()
     assert "語が見つかりました" in page.locator("#glossary-filter-status").text_content()

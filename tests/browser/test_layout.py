@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browserkit import ARTICLE, html_pages
+
+from .browserkit import ARTICLE, html_pages
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +20,7 @@ def test_no_page_scrolls_sideways_at_360px(new_page: Any, site_url: str, built_s
     paths = html_pages(built_site)
     assert len(paths) > 100
     for path in paths:
-        page.goto(site_url + path)
+        page.goto(site_url + path, wait_until="domcontentloaded")  # after the deferred script: CSS is in
         extra = page.evaluate(OVERFLOW)
         if extra > 0:
             wide[path] = extra

@@ -1,0 +1,1 @@
+"""Browser tests: real Chromium against the built site (see conftest.py)."""
