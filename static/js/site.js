@@ -145,11 +145,28 @@
       return { el: el, key: norm(el.getAttribute("data-search")) };
     });
     var rows = document.querySelectorAll(".kana-row");
+    /* On the full glossary, group links filter in place (the per-group pages are the no-JS fallback). */
+    var group = "";
+    var groupNav = document.querySelector("[data-group-filter]");
+    if (groupNav) {
+      entries.forEach(function (e) { e.group = e.el.getAttribute("data-group"); });
+      groupNav.addEventListener("click", function (ev) {
+        var a = ev.target.closest("a[data-group]");
+        if (!a || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey || ev.button !== 0) return;
+        ev.preventDefault();
+        group = a.getAttribute("data-group");
+        groupNav.querySelectorAll("a[data-group]").forEach(function (x) {
+          if (x === a) x.setAttribute("aria-current", "page"); else x.removeAttribute("aria-current");
+        });
+        apply();
+        status.textContent = (group ? a.textContent + "の用語を表示しています。" : "すべての用語を表示しています。") + status.textContent;
+      });
+    }
     var apply = function () {
       var qs = variants(input.value).map(norm).filter(function (v, i, all) { return all.indexOf(v) === i; });
       var shown = 0;
       entries.forEach(function (e) {
-        var ok = !qs.length || qs.some(function (q) { return e.key.indexOf(q) !== -1; });
+        var ok = (!group || e.group === group) && (!qs.length || qs.some(function (q) { return e.key.indexOf(q) !== -1; }));
         e.el.hidden = !ok;
         if (ok) shown++;
       });
@@ -158,7 +175,7 @@
         empty.hidden = shown > 0;
         if (emptyLink) emptyLink.href = searchUrl + "?q=" + encodeURIComponent(input.value.trim());
       }
-      status.textContent = qs.length ? (shown ? shown + " 語が見つかりました。" : "当てはまる用語はありません。") : "";
+      status.textContent = (qs.length || group) ? (shown ? shown + " 語が見つかりました。" : "当てはまる用語はありません。") : "";
     };
     input.addEventListener("input", apply);
     if (input.value) apply();

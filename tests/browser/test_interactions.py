@@ -167,3 +167,23 @@ def test_glossary_filter_narrows_on_every_keystroke(new_page: Any, site_url: str
     assert visible_count(page, entries) >= 1
     box.fill("")
     assert visible_count(page, entries) == total
+
+
+def test_group_links_filter_in_place_with_javascript(new_page: Any, site_url: str) -> None:
+    page = new_page()
+    page.goto(site_url + "glossary/")
+    entries = "[data-term-entry]"
+    total = visible_count(page, entries)
+    page.locator(".group-filter a", has_text="雇用形態").click()
+    assert page.url == site_url + "glossary/"  # filtered in place, no page load
+    shown = visible_count(page, entries)
+    assert 0 < shown < total
+    groups = page.eval_on_selector_all(
+        "[data-term-entry]:not([hidden])", "els => [...new Set(els.map(e => e.dataset.group))]")
+    assert groups == ["koyou-keitai"]
+    assert page.locator(".group-filter a[aria-current=page]").text_content() == "雇用形態"
+    page.locator("#glossary-filter-input").fill("パート")
+    assert 0 < visible_count(page, entries) <= shown
+    page.locator("#glossary-filter-input").fill("")
+    page.locator(".group-filter a", has_text="すべて").click()
+    assert visible_count(page, entries) == total
