@@ -207,7 +207,7 @@ def xss_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
                "order: 3\n---\n\n悪い例の話です。[[xss]]も見てください。\n\n<script>alert(4)</script>\n")
     root = make_site(tmp_path_factory.mktemp("xss") / "site", files={
         "content/glossary/xss.yaml": glossary, "content/articles/xss.md": article})
-    r = run_cli("build", "--root", root)
+    r = run_cli("build", "--root", root, "--no-search")
     assert r.code == 0, r.err
     assert "content/articles/xss.md:10:2: warning: raw <script> removed" in r.err, r.err
     return root

@@ -34,7 +34,8 @@ def read_text(path: Path, root: Path, diags: Diagnostics, limit: int = MAX_FILE_
             return None
         size = st.st_size
         if size > limit:
-            diags.error(Loc(name), f"file is {size / (1024 * 1024):.0f} MB; the limit is "
+            mb = size / (1024 * 1024)
+            diags.error(Loc(name), f"file is {mb:.{0 if mb >= 10 else 1}f} MB; the limit is "
                         f"{limit // (1024 * 1024)} MB — split it")
             return None
         data = path.read_bytes()
@@ -49,7 +50,7 @@ def read_text(path: Path, root: Path, diags: Diagnostics, limit: int = MAX_FILE_
     except UnicodeDecodeError as exc:
         before = data[: exc.start]
         line = before.count(b"\n") + 1
-        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1  # characters, not bytes
         diags.error(Loc(name, line, col),
                     f"file is not UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8")
         return None
