@@ -6,7 +6,8 @@ Registered on Python-Markdown's registries (higher priority runs first):
 |-------------------|-----------------|---------:|-------------------------------------------------------|
 | inlinePatterns    | bos_wikilink    |      175 | ``[[term]]`` / ``[[term|text]]`` → link to the term   |
 | treeprocessors    | bos_links       |        8 | ``x.md`` → page URL, base path on ``/…``, dead links  |
-| treeprocessors    | bos_autolink    |        4 | first mention of each term → link (after toc, 5)      |
+| treeprocessors    | bos_heading_ids |        5 | readable unique heading ids, the h2/h3 outline        |
+| treeprocessors    | bos_autolink    |        4 | first mention of each term → link                     |
 | treeprocessors    | bos_ja_lines    |        3 | join soft line breaks between Japanese characters     |
 
 Everything per document (which page, where its body starts, what was found) lives in a ``DocContext``
@@ -22,7 +23,6 @@ import posixpath
 import re
 import unicodedata
 import xml.etree.ElementTree as etree
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,7 +30,6 @@ from urllib.parse import urlsplit
 import markdown
 import nh3
 from markdown.extensions import Extension
-from markdown.extensions.toc import TocExtension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
@@ -73,6 +72,7 @@ _DROPPED_PATTERNS = [
 ]
 _SCRIPT_URL = re.compile(rf"[\x00-\x20]*(?:{_SCHEMES})[\t\r\n]*:", re.I)
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+_MAY_DROP = re.compile(r"[<{:&]")
 _OPEN_TAG_AT_END = re.compile(r"<[a-z][^<>]*$", re.I)
 
 
@@ -99,8 +99,9 @@ class DocContext:
     autolink: bool = True
     self_slug: str | None = None
     mentions: list[str] = field(default_factory=list)  # term slugs in first-link order
-    # per term slug: Counter of 'linked', 'repeat', 'excluded', 'opted_out'
-    occurrences: dict[str, Counter[str]] = field(default_factory=dict)
+    # per term slug: counts of 'linked', 'repeat', 'excluded', 'opted_out'
+    occurrences: dict[str, dict[str, int]] = field(default_factory=dict)
+    toc: list[tuple[int, str, str]] = field(default_factory=list)  # (level, id, text) of h2/h3
 
     def locate(self, needle: str) -> Loc:
         """Where ``needle`` first appears in the source (Python-Markdown keeps no positions)."""
@@ -111,7 +112,8 @@ class DocContext:
         return Loc(self.source, self.first_line, 1)
 
     def count(self, slug: str, what: str) -> None:
-        self.occurrences.setdefault(slug, Counter())[what] += 1
+        counts = self.occurrences.setdefault(slug, {})
+        counts[what] = counts.get(what, 0) + 1
 
 
 class _WikiLinkProcessor(InlineProcessor):
@@ -275,6 +277,40 @@ _CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK_BREAK = re.compile(f"(?<=[{_CJK}])\n[ \t]*(?=[{_CJK}])")
 
 
+class _HeadingIds(Treeprocessor):
+    """Readable, unique ids on every heading (an explicit ``{#id}`` wins) and the h2/h3 outline.
+
+    Does what the toc extension did for us at a fraction of its cost: no table-of-contents HTML is built
+    here (the template renders the outline)."""
+
+    def __init__(self, md: markdown.Markdown, ext: BosExtension):
+        super().__init__(md)
+        self.ext = ext
+
+    def run(self, root: etree.Element) -> None:
+        ctx = self.ext.ctx
+        assert ctx is not None
+        used = {el.get("id", "") for el in root.iter() if el.get("id")}
+        for el in root.iter():
+            if el.tag not in _HEADINGS:
+                continue
+            text = "".join(el.itertext()).strip()
+            hid = el.get("id")
+            if not hid:
+                base = jp_slugify(text)
+                hid, n = base, 1
+                while hid in used:
+                    hid = f"{base}_{n}"
+                    n += 1
+                used.add(hid)
+                el.set("id", hid)
+            if el.tag in ("h2", "h3"):
+                ctx.toc.append((int(el.tag[1]), hid, html.unescape(text)))
+
+
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+
+
 class _JapaneseLineJoin(Treeprocessor):
     """A line break inside a Japanese paragraph is not a space: join the lines (outside code)."""
 
@@ -309,6 +345,7 @@ class BosExtension(Extension):
         md.inlinePatterns.register(
             _WikiLinkProcessor(r"\[\[([^\]|\n]+)(?:\|([^\]\n]+))?\]\]", self), "bos_wikilink", 175)
         md.treeprocessors.register(_LinkProcessor(md, self), "bos_links", 8)
+        md.treeprocessors.register(_HeadingIds(md, self), "bos_heading_ids", 5)
         md.treeprocessors.register(_AutolinkProcessor(md, self), "bos_autolink", 4)
         md.treeprocessors.register(_JapaneseLineJoin(md), "bos_ja_lines", 3)
 
@@ -333,7 +370,6 @@ class MarkdownRenderer:
         self.md = markdown.Markdown(
             extensions=[
                 "tables", "fenced_code", "footnotes", "attr_list", "def_list", "admonition", "sane_lists",
-                TocExtension(slugify=jp_slugify, toc_depth="2-3", permalink=False),
                 self.ext,
             ],
             extension_configs={
@@ -348,17 +384,15 @@ class MarkdownRenderer:
         self.md.reset()
         try:
             out = self.md.convert(ctx.body)
-            toc_tokens = getattr(self.md, "toc_tokens", [])
         except RecursionError:  # Python-Markdown recurses once per level of nested lists or quotes
             ctx.diags.error(_deepest_line(ctx), "Markdown is nested too deeply (lists, quotes or emphasis "
                             "hundreds of levels inside each other); flatten it")
-            out, toc_tokens = "", []
+            out = ""
         finally:
             self.ext.ctx = None
         clean = sanitize(out)
         digest = hashlib.blake2b(clean.encode(), digest_size=16).hexdigest()
-        occurrences = {slug: dict(c) for slug, c in ctx.occurrences.items()}
-        return Rendered(clean, tuple(_flatten_toc(toc_tokens)), tuple(ctx.mentions), occurrences, digest)
+        return Rendered(clean, tuple(ctx.toc), tuple(ctx.mentions), ctx.occurrences, digest)
 
 
 def _deepest_line(ctx: DocContext) -> Loc:
@@ -370,14 +404,6 @@ def _deepest_line(ctx: DocContext) -> Loc:
         if d > depth:
             best, depth = i, d
     return Loc(ctx.source, ctx.first_line + best, 1)
-
-
-def _flatten_toc(tokens: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
-    out: list[tuple[int, str, str]] = []
-    for t in tokens:
-        out.append((int(t["level"]), str(t["id"]), html.unescape(re.sub(r"<[^>]+>", "", str(t["name"])))))
-        out.extend(_flatten_toc(t.get("children", [])))
-    return out
 
 
 def _filter_style(tag: str, attr: str, value: str) -> str | None:
@@ -412,8 +438,8 @@ def _warn_dropped(ctx: DocContext) -> None:
         if line.lstrip().startswith(("```", "~~~")):
             in_fence = not in_fence
             continue
-        if in_fence:
-            continue
+        if in_fence or (not in_tag and not _MAY_DROP.search(line)):
+            continue  # nothing here can be a tag, an attribute list or a URL scheme
         text = html.unescape(_CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line))
         found: list[tuple[int, str]] = []
         if in_tag:  # the attributes of a tag opened on an earlier line
