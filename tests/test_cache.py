@@ -1,0 +1,86 @@
+"""The persistent cache and parallel rendering: faster, never different, never trusted blindly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from backoffice_site import build as build_mod
+from backoffice_site import cache
+from backoffice_site.build import Builder, BuildOptions
+from conftest import make_site, run_cli, snapshot
+
+CACHE = Path(".cache/backoffice-site") / cache.FILE
+
+
+def opts(root: Path, **kw: object) -> BuildOptions:
+    return BuildOptions(root=root, cache_dir=root / ".cache/backoffice-site", search=False, **kw)  # type: ignore[arg-type]
+
+
+def test_parallel_and_serial_builds_are_identical(tmp_path: Path) -> None:
+    # enough articles and terms that the work is really spread over forked workers
+    files: dict[str, str | bytes] = {}
+    for i in range(80):
+        files[f"content/articles/p{i:03d}.md"] = (f"---\ntitle: 記事{i}\ndescription: 説明{i}。\norder: {i + 3}\n---\n\n"
+                                                 f"## 見出し{i}\n\n有給休暇とパートと人事の話{i}です。\n")
+    root = make_site(tmp_path / "site", files=files)
+    serial = Builder(BuildOptions(root=root, jobs=1, search=False)).build()
+    parallel = Builder(BuildOptions(root=root, jobs=2, search=False)).build()
+    assert serial.ok and parallel.ok
+    assert serial.files == parallel.files
+    assert [d.format() for d in serial.diagnostics] == [d.format() for d in parallel.diagnostics]
+
+
+def test_cache_is_reused_across_processes(site) -> None:  # type: ignore[no-untyped-def]
+    root = site()
+    assert run_cli("build", "--root", root, "--no-search").code == 0
+    assert (root / CACHE).is_file()
+    warm = Builder(opts(root, out=root / "public")).build()
+    assert warm.ok and warm.rendered_pages == 0 and warm.written == 0
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle at all", b"\x80\x05truncated"])
+def test_corrupt_or_truncated_cache_is_ignored(site, damage: bytes) -> None:  # type: ignore[no-untyped-def]
+    root = site()
+    assert run_cli("build", "--root", root, "--no-search").code == 0
+    good = snapshot(root / "public")
+    data = (root / CACHE).read_bytes()
+    (root / CACHE).write_bytes(damage or data[: len(data) // 2])
+    (root / "public/index.html").unlink()  # make the rebuild write something
+    r = run_cli("build", "--root", root, "--no-search")
+    assert r.code == 0, r.err
+    assert "Traceback" not in r.err
+    assert snapshot(root / "public") == good
+
+
+def test_template_change_invalidates_cached_pages(site) -> None:  # type: ignore[no-untyped-def]
+    root = site()
+    assert run_cli("build", "--root", root, "--no-search").code == 0
+    base = root / "templates/base.html"
+    base.write_text(base.read_text(encoding="utf-8").replace("</footer>", "<p>テンプレート変更</p></footer>"),
+                    encoding="utf-8")
+    assert run_cli("build", "--root", root, "--no-search").code == 0
+    for page in ("index.html", "articles/first/index.html", "glossary/part/index.html"):
+        assert "テンプレート変更" in (root / "public" / page).read_text(encoding="utf-8")
+
+
+def test_config_and_engine_version_changes_invalidate(site, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    root = site()
+    first = Builder(opts(root, out=root / "public")).build()
+    assert first.ok
+    cfg = root / "content/site.yaml"
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("テストサイト", "改名したサイト"), encoding="utf-8")
+    renamed = Builder(opts(root, out=root / "public")).build()
+    assert renamed.rendered_pages == first.rendered_pages  # every page shows the site title
+    assert "改名したサイト" in renamed.files["articles/first/index.html"].decode()
+    monkeypatch.setattr(cache, "__version__", "99.0.0")
+    other_engine = Builder(opts(root, out=root / "public"))
+    assert other_engine.page_cache == {} and other_engine.md_cache == {}
+    assert build_mod.Builder(opts(root, out=root / "public")).build().ok
+
+
+def test_check_does_not_write_the_cache(site) -> None:  # type: ignore[no-untyped-def]
+    root = site()
+    assert run_cli("check", "--root", root).code == 0
+    assert not (root / ".cache").exists()
