@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import make_site, run_cli, snapshot
 
 from backoffice_site import build as build_mod
 from backoffice_site import cache
 from backoffice_site.build import Builder, BuildOptions
-from conftest import make_site, run_cli, snapshot
 
 CACHE = Path(".cache/backoffice-site") / cache.FILE
 
