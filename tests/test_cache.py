@@ -22,8 +22,9 @@ def test_parallel_and_serial_builds_are_identical(tmp_path: Path) -> None:
     # enough articles and terms that the work is really spread over forked workers
     files: dict[str, str | bytes] = {}
     for i in range(80):
-        files[f"content/articles/p{i:03d}.md"] = (f"---\ntitle: 記事{i}\ndescription: 説明{i}。\norder: {i + 3}\n---\n\n"
-                                                 f"## 見出し{i}\n\n有給休暇とパートと人事の話{i}です。\n")
+        files[f"content/articles/p{i:03d}.md"] = (
+            f"---\ntitle: 記事{i}\ndescription: 説明{i}。\norder: {i + 3}\n---\n\n"
+            f"## 見出し{i}\n\n有給休暇とパートと人事の話{i}です。\n")
     root = make_site(tmp_path / "site", files=files)
     serial = Builder(BuildOptions(root=root, jobs=1, search=False)).build()
     parallel = Builder(BuildOptions(root=root, jobs=2, search=False)).build()
