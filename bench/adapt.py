@@ -17,9 +17,10 @@ import json
 import re
 import shutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -74,7 +75,7 @@ def load_corpus(root: Path) -> Corpus:
                                 str(meta["description"]), str(meta.get("date", "2024-01-01")),
                                 tuple(str(t) for t in meta.get("tags") or ()),  # type: ignore[attr-defined]
                                 int(meta.get("order") or 0), body))  # type: ignore[call-overload]
-    raw = []
+    raw: list[tuple[str, dict[str, Any]]] = []
     for path in sorted((root / "content" / "glossary").glob("*.yaml")):
         group = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
         raw.extend((path.stem, t) for t in group["terms"])
@@ -175,7 +176,7 @@ def _yaml(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _yaml_front(meta: dict[str, object]) -> str:
+def _yaml_front(meta: Mapping[str, object]) -> str:
     return "---\n" + "".join(f"{k}: {_yaml(v)}\n" for k, v in meta.items()) + "---\n\n"
 
 
