@@ -10,6 +10,7 @@ Readings are compared in three levels, as Japanese dictionaries and indexes orde
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 HIRAGANA_FIRST, HIRAGANA_LAST = 0x3041, 0x3096
@@ -88,6 +89,7 @@ def _fold(ch: str) -> tuple[str, int, int]:
 SortKey = tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]
 
 
+@functools.lru_cache(maxsize=1 << 16)  # pure; readings repeat on every rebuild
 def sort_key(reading: str) -> SortKey:
     """Gojūon collation key for a reading (a total order; see the module docstring)."""
     bases: list[str] = []
@@ -107,6 +109,7 @@ def sort_key(reading: str) -> SortKey:
     return tuple(bases), tuple(voicing), tuple(scripts)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def row_of(reading: str) -> str:
     """The kana row heading (あ … わ) a reading files under; ``その他`` when it starts with no kana."""
     bases = sort_key(reading)[0]

@@ -273,7 +273,7 @@ def build_pages(site: Site, rendered: RenderedContent, abs_url: Callable[[str], 
         "articles": articles, "noindex": True,
     }, deps=art_sigs))
     pages.append(Page("glossary.json", None, {}, glossary_doc))
-    pages.extend(webmeta.pages(site, rendered, abs_url, pages))  # search page, sitemap.xml, feed.xml, robots.txt
+    pages.extend(webmeta.pages(site, rendered, abs_url, pages, memo))  # search page, sitemap.xml, feed.xml, robots.txt
     return pages
 
 

@@ -61,10 +61,7 @@ class Renderer:
         return self.config.base_path + rel_url.lstrip("/")
 
     def abs_url(self, rel_url: str) -> str:
-        base = self.config.base_url
-        if base.startswith("/"):
-            return base + rel_url.lstrip("/")
-        return base + rel_url.lstrip("/")
+        return self.config.base_url + rel_url.lstrip("/")
 
     def render(self, page: Page, diags: Diagnostics) -> bytes | None:
         if page.template is None:

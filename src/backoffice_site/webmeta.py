@@ -26,13 +26,27 @@ EPOCH = dt.date(1970, 1, 1)
 
 
 def pages(site: Site, rendered: _pages.RenderedContent, abs_url: AbsUrl,
-          built: Sequence[_pages.Page]) -> list[_pages.Page]:
-    """The extra files: the search page, then sitemap.xml (over ``built`` and the search page), feed, robots."""
+          built: Sequence[_pages.Page], memo: _pages.DocMemo | None = None) -> list[_pages.Page]:
+    """The extra files: the search page, then sitemap.xml (over ``built`` and the search page), feed, robots.
+
+    The XML documents are made again only when what they show changed (``memo``, kept by the Builder)."""
     search = search_page(site)
+    listed = [*built, search]
+    sitemap = _pages.memoized_doc(
+        memo, "sitemap.xml",
+        (abs_url(""), tuple((p.path, bool(p.context.get("noindex")), _page_date(p)) for p in listed)),
+        lambda: sitemap_xml(listed, abs_url))
+    cfg = site.content.config
+    feed = _pages.memoized_doc(
+        memo, "feed.xml",
+        (abs_url(""), cfg.title, cfg.description, cfg.language, cfg.author,
+         tuple((a.slug, a.title, a.description, a.date, a.updated, a.tags,
+                rendered.articles[a.slug].digest if a.slug in rendered.articles else None) for a in site.articles)),
+        lambda: atom_feed(site, rendered, abs_url))
     return [
         search,
-        _pages.Page("sitemap.xml", None, {}, sitemap_xml([*built, search], abs_url)),
-        _pages.Page("feed.xml", None, {}, atom_feed(site, rendered, abs_url)),
+        _pages.Page("sitemap.xml", None, {}, sitemap),
+        _pages.Page("feed.xml", None, {}, feed),
         _pages.Page("robots.txt", None, {}, robots_txt(abs_url)),
     ]
 
