@@ -140,11 +140,15 @@ class _WikiLinkProcessor(InlineProcessor):
         return el, m.start(0), m.end(0)
 
 
-class _LinkProcessor(Treeprocessor):
+class _BosTreeprocessor(Treeprocessor):
+    """A tree processor that reads the document being rendered from our extension."""
+
     def __init__(self, md: markdown.Markdown, ext: BosExtension):
         super().__init__(md)
         self.ext = ext
 
+
+class _LinkProcessor(_BosTreeprocessor):
     def run(self, root: etree.Element) -> None:
         ctx = self.ext.ctx
         assert ctx is not None
@@ -196,11 +200,7 @@ class _LinkProcessor(Treeprocessor):
         return (rel + "/") in site.page_urls or rel.rstrip("/") + "/" in site.page_urls
 
 
-class _AutolinkProcessor(Treeprocessor):
-    def __init__(self, md: markdown.Markdown, ext: BosExtension):
-        super().__init__(md)
-        self.ext = ext
-
+class _AutolinkProcessor(_BosTreeprocessor):
     def run(self, root: etree.Element) -> None:
         ctx = self.ext.ctx
         assert ctx is not None
@@ -277,15 +277,11 @@ _CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK_BREAK = re.compile(f"(?<=[{_CJK}])\n[ \t]*(?=[{_CJK}])")
 
 
-class _HeadingIds(Treeprocessor):
+class _HeadingIds(_BosTreeprocessor):
     """Readable, unique ids on every heading (an explicit ``{#id}`` wins) and the h2/h3 outline.
 
     Does what the toc extension did for us at a fraction of its cost: no table-of-contents HTML is built
     here (the template renders the outline)."""
-
-    def __init__(self, md: markdown.Markdown, ext: BosExtension):
-        super().__init__(md)
-        self.ext = ext
 
     def run(self, root: etree.Element) -> None:
         ctx = self.ext.ctx
