@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import os
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +39,7 @@ class BuildResult:
     articles: int = 0
     terms: int = 0
     seconds: float = 0.0
-    usage: dict[str, Counter[str]] = field(default_factory=dict)
+    rendered: pages.RenderedContent | None = None  # for reports such as check --terms
     unused_terms: list[str] = field(default_factory=list)
     articles_linking: dict[str, int] = field(default_factory=dict)
     site: resolve.Site | None = None
@@ -117,7 +116,6 @@ class Builder:
         statics = output.static_files(root / "static", diags)
         rendered = pages.render_markdown(site, diags, frozenset(statics), self.md_cache, opts.jobs)
 
-        usage = pages.term_usage(site, rendered)
         referenced = pages.referenced_by_terms(site, rendered)
         back = pages.backlinks(site, rendered)
         for t in site.terms:
@@ -134,7 +132,7 @@ class Builder:
         files: dict[str, bytes] = {}
         fresh_cache: dict[str, tuple[str, bytes]] = {}
         todo: list[tuple[pages.Page, str]] = []
-        for page in pages.build_pages(site, rendered, renderer.abs_url, self.doc_memo):
+        for page in pages.build_pages(site, rendered, back, renderer.abs_url, self.doc_memo):
             if page.template is None:
                 files[page.path] = page.body
                 continue
@@ -166,7 +164,7 @@ class Builder:
         if opts.strict:
             result_diags = promote_warnings(result_diags)
         result = BuildResult(
-            result_diags, files, statics, len(site.articles), len(site.terms), usage=usage,
+            result_diags, files, statics, len(site.articles), len(site.terms), rendered=rendered,
             unused_terms=[t.slug for t in site.terms if not back[t.slug]], site=site,
             articles_linking={s: len(a) for s, a in back.items()}, rendered_pages=rendered_count,
         )

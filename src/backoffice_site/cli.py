@@ -10,6 +10,7 @@ from pathlib import Path
 from backoffice_site import __version__, scaffold
 from backoffice_site.build import BuildOptions, BuildResult, build
 from backoffice_site.diagnostics import count_line
+from backoffice_site.pages import term_usage
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -150,12 +151,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def print_terms_report(result: BuildResult) -> None:
     """Per term: articles linking it, linked and unlinked occurrences (and why), unused terms."""
     site = result.site
-    if site is None:
+    if site is None or result.rendered is None:
         return
+    usage = term_usage(site, result.rendered)
     print("term\treading\tarticles\tlinked\tunlinked:repeat\tunlinked:excluded-context\t"
           "unlinked:opted-out")
     for t in site.terms:
-        c = result.usage.get(t.slug)
+        c = usage.get(t.slug)
         linked, repeat, excluded, opted = (c[k] if c else 0 for k in ("linked", "repeat", "excluded",
                                                                         "opted_out"))
         print(f"{t.name}\t{t.reading}\t{result.articles_linking.get(t.slug, 0)}\t{linked}\t{repeat}\t"

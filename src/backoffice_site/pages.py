@@ -164,13 +164,13 @@ def memoized_doc(memo: DocMemo | None, name: str, inputs: object, make: Callable
     return data
 
 
-def build_pages(site: Site, rendered: RenderedContent, abs_url: Callable[[str], str],
-                memo: DocMemo | None = None) -> list[Page]:
+def build_pages(site: Site, rendered: RenderedContent, back: dict[str, list[Article]],
+                abs_url: Callable[[str], str], memo: DocMemo | None = None) -> list[Page]:
     """Every page of the site with its template, context and dependencies.
 
-    ``memo`` keeps derived documents (glossary.json) between builds, keyed by a digest of their inputs."""
+    ``back`` is ``backlinks(site, rendered)``, computed once by the caller; ``memo`` keeps derived documents
+    (glossary.json …) between builds, keyed by a digest of their inputs."""
     cfg = site.content.config
-    back = backlinks(site, rendered)
     term_index = {t.slug: i for i, t in enumerate(site.terms)}
     group_of = {g.slug: g for g in site.groups}
     row_of = {t.slug: kana.row_of(t.reading) for t in site.terms}
@@ -185,7 +185,7 @@ def build_pages(site: Site, rendered: RenderedContent, abs_url: Callable[[str], 
         (sig[t.slug], rendered.definitions[t.slug].digest, site.see_also.get(t.slug),
          tuple(a.url for a in back[t.slug])) for t in site.terms),
         tuple((g.slug, g.name) for g in site.groups), cfg.title),
-        lambda: glossary_json(site, rendered, abs_url))
+        lambda: glossary_json(site, rendered, back, abs_url))
     glossary_sig = (digest(glossary_doc), art_sigs, tuple((g.slug, g.name, g.description) for g in site.groups))
 
     term_set_ld = {
@@ -307,8 +307,8 @@ def _plain(fragment: str) -> str:
     return _html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip().replace("\n", " ")
 
 
-def glossary_json(site: Site, rendered: RenderedContent, abs_url: Callable[[str], str]) -> bytes:
-    back = backlinks(site, rendered)
+def glossary_json(site: Site, rendered: RenderedContent, back: dict[str, list[Article]],
+                  abs_url: Callable[[str], str]) -> bytes:
     data = {
         "version": 1,
         "title": f"{site.content.config.title} 用語集",
