@@ -36,7 +36,6 @@ from typing import Any
 
 import pytest
 from conftest import make_site
-from test_devserver import EventStream as EventReader  # one event-stream client for both suites
 
 from backoffice_site import devserver
 from backoffice_site.devserver import EVENTS_PATH, DevServer, output_name, resolve_request_path
@@ -182,6 +181,63 @@ def keepalive_load(port: int, total: int, workers: int) -> int:
         return ok
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return sum(pool.map(worker, range(workers)))
+
+
+class EventReader:
+    """Reads an event stream in a thread, like a browser tab's EventSource."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = connect(port)
+        self.sock.settimeout(WAIT * 3)
+        self.sock.sendall(request_bytes(port, EVENTS_PATH))
+        self.file = self.sock.makefile("rb")
+        status = self.file.readline()
+        assert status.startswith(b"HTTP/1.1 200"), status
+        while self.file.readline() not in (b"\r\n", b""):
+            pass
+        self.events: list[tuple[str, dict[str, Any]]] = []
+        self.cond = threading.Condition()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+        self.wait_for("hello")
+
+    def _read(self) -> None:
+        name, data = "message", ""
+        with contextlib.suppress(OSError, ValueError):
+            while line := self.file.readline():
+                text = line.decode("utf-8").rstrip("\n")
+                if text.startswith("event: "):
+                    name = text[7:]
+                elif text.startswith("data: "):
+                    data += text[6:]
+                elif text == "" and data:
+                    with self.cond:
+                        self.events.append((name, json.loads(data)))
+                        self.cond.notify_all()
+                    name, data = "message", ""
+
+    def mark(self) -> int:
+        with self.cond:
+            return len(self.events)
+
+    def wait_for(self, name: str, after: int = 0) -> dict[str, Any]:
+        deadline = time.monotonic() + WAIT
+        with self.cond:
+            while True:
+                for ev, data in self.events[after:]:
+                    if ev == name:
+                        return data
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no '{name}' event within {WAIT} s; got {self.events[after:]}")
+                self.cond.wait(left)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.thread.join(timeout=WAIT)
+        self.file.close()
+        self.sock.close()
 
 
 def page_shows(port: int, path: str, text: str) -> Callable[[], bool]:

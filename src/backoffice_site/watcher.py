@@ -250,7 +250,10 @@ class Watcher:
                 return
             with self._lock:
                 forced, self._forced = self._forced, set()
-            self._reconcile(forced)
+            try:
+                self._reconcile(forced)
+            except Exception as exc:  # folders vanishing mid-check: try again next round, never stop watching
+                self.log(f"warning: re-watching folders failed ({type(exc).__name__}: {exc}); retrying")
 
     def _reconcile(self, forced: set[str]) -> None:
         """Re-watch folders that came back (or were replaced); drop watches of folders that are gone."""
