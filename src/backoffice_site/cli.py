@@ -10,7 +10,8 @@ from pathlib import Path
 from backoffice_site import __version__, scaffold
 from backoffice_site.build import BuildOptions, BuildResult, build
 from backoffice_site.diagnostics import count_line
-from backoffice_site.pages import term_usage
+from backoffice_site.linked import term_usage
+from backoffice_site.report import print_diagnostics
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -100,11 +101,7 @@ def _check_out(root: Path, out: Path) -> Path:
 
 
 def report(result: BuildResult) -> None:
-    stream = sys.stderr
-    for d in result.diagnostics:
-        print(d.format(), file=stream)
-    if result.diagnostics:
-        print(count_line(result.diagnostics), file=stream)
+    print_diagnostics(result.diagnostics, sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -150,17 +147,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def print_terms_report(result: BuildResult) -> None:
     """Per term: articles linking it, linked and unlinked occurrences (and why), unused terms."""
-    site = result.site
-    if site is None or result.rendered is None:
+    ls = result.linked
+    if ls is None:
         return
-    usage = term_usage(site, result.rendered)
+    site = ls.site
+    usage = term_usage(ls)
     print("term\treading\tarticles\tlinked\tunlinked:repeat\tunlinked:excluded-context\t"
           "unlinked:opted-out")
     for t in site.terms:
         c = usage.get(t.slug)
         linked, repeat, excluded, opted = (c[k] if c else 0 for k in ("linked", "repeat", "excluded",
                                                                         "opted_out"))
-        print(f"{t.name}\t{t.reading}\t{result.articles_linking.get(t.slug, 0)}\t{linked}\t{repeat}\t"
+        print(f"{t.name}\t{t.reading}\t{len(ls.backlinks[t.slug])}\t{linked}\t{repeat}\t"
               f"{excluded}\t{opted}")
-    unused = [site.by_slug[s].name for s in result.unused_terms]
+    unused = [t.name for t in site.terms if not ls.backlinks[t.slug]]
     print(f"\n{len(unused)} term(s) used by no article: {', '.join(unused) if unused else '-'}")

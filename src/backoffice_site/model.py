@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 from backoffice_site.diagnostics import Loc
@@ -35,6 +36,8 @@ class SiteConfig:
 
 @dataclass(frozen=True)
 class Article:
+    DIGEST_SKIP: ClassVar[frozenset[str]] = frozenset({"loc", "field_locs", "body_line"})  # see incremental
+
     source: str  # path relative to the root, e.g. content/articles/keiri.md
     slug: str
     title: str
@@ -65,6 +68,8 @@ class SourceRef:
 
 @dataclass(frozen=True)
 class Term:
+    DIGEST_SKIP: ClassVar[frozenset[str]] = frozenset({"loc", "field_locs", "definition_line"})
+
     name: str
     reading: str
     slug: str
