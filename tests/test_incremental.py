@@ -121,7 +121,8 @@ def test_incremental_builds_equal_cold_builds(pristine: Path, tmp_path: Path, st
         assert [d.format() for d in from_cache.diagnostics] == [d.format() for d in cold.diagnostics], what
         if cold.ok:
             assert warm.files == cold.files, what
-            assert from_cache.files == cold.files, what
+            if from_cache.page_count is None:  # else the no-change fast path answered, without files
+                assert from_cache.files == cold.files, what
             assert _tree(root / "public") == _snapshot(cold.files, cold.statics), what
 
 

@@ -17,26 +17,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from backoffice_site import __version__, cache, lints, load, output, parallel, resolve, search
+from backoffice_site import __version__, cache, lints, load, manifest, output, parallel, resolve, search
 from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc, Severity, promote_warnings
 from backoffice_site.incremental import Key, Reads, digest
 from backoffice_site.kinds import Kind, Page, PageSpec
 from backoffice_site.kinds.registry import PAGE_KINDS
 from backoffice_site.linked import LinkedSite, link
 from backoffice_site.markdown_stage import MarkdownCache, render_markdown
+from backoffice_site.options import BuildOptions as BuildOptions  # re-exported: callers build with it
 from backoffice_site.render import Renderer, static_hashes
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    root: Path
-    out: Path | None = None  # None: do not write (check, or the dev server serving from memory)
-    base_url: str | None = None
-    strict: bool = False
-    drafts: bool = False
-    jobs: int | None = None  # worker processes for big batches; None = one per core, 1 = serial
-    cache_dir: Path | None = None  # persistent cache (ROOT/.cache/backoffice-site); None = in memory only
-    search: bool = True  # run Pagefind over the pages when writing output
 
 
 @dataclass
@@ -51,6 +40,7 @@ class BuildResult:
     rendered: tuple[str, ...] = ()  # files whose template (or serializer) actually ran this time
     viewed_pages: int = 0  # pages whose view was built this time
     written: int = 0  # files written to the output folder
+    page_count: int | None = None  # set when ``files`` is not filled (the no-change fast path)
 
     @property
     def ok(self) -> bool:
@@ -62,6 +52,8 @@ class BuildResult:
 
     @property
     def pages(self) -> int:
+        if self.page_count is not None:
+            return self.page_count
         return sum(1 for p in self.files if p.endswith(".html"))
 
 
@@ -95,9 +87,16 @@ class Builder:
         self.kinds = kinds  # the page kinds to build (kinds.registry); a site or a test may add its own
         self.renderer: Renderer | None = None
         self.cache_key = cache.fingerprint((str(opts.root), opts.base_url, opts.drafts))
-        stored = cache.load(opts.cache_dir, self.cache_key) if opts.cache_dir is not None else None
-        self.cache: BuildCache = stored.get("cache", BuildCache()) if stored else BuildCache()
+        self._cache: BuildCache | None = None  # loaded on first use: the no-change path does not need it
         self._last: LinkedSite | None = None  # the previous build's linked site, in this process
+
+    @property
+    def cache(self) -> BuildCache:
+        if self._cache is None:
+            stored = cache.load(self.opts.cache_dir, self.cache_key) if self.opts.cache_dir is not None else None
+            found = stored.get("cache") if stored else None
+            self._cache = found if isinstance(found, BuildCache) else BuildCache()
+        return self._cache
 
     def save_cache(self) -> None:
         if self.opts.cache_dir is not None:
@@ -109,6 +108,10 @@ class Builder:
         ``changed``: the paths that changed since the last build, when the caller knows them (the dev
         server). Only used to skip work; the result does not depend on it."""
         started = time.perf_counter()
+        fast = self._unchanged_since_written()
+        if fast is not None:
+            fast.seconds = time.perf_counter() - started
+            return fast
         opts, root, c = self.opts, self.opts.root, self.cache
         diags = Diagnostics()
         known = _changed_files(root, changed)
@@ -154,8 +157,26 @@ class Builder:
                 result.diagnostics.append(Diagnostic(Loc(str(opts.out)), Severity.ERROR, str(exc)))
             else:
                 self.save_cache()
+                self._record_written(result, diags.sorted())
         result.seconds = time.perf_counter() - started
         return result
+
+    def _unchanged_since_written(self) -> BuildResult | None:
+        """The CLI's no-change path (see ``manifest``): the stored result, without loading the build cache."""
+        if self._last is not None:
+            return None
+        m = manifest.fast(self.opts)
+        if m is None:
+            return None
+        found = list(m.diagnostics)
+        return BuildResult(promote_warnings(found) if self.opts.strict else found, articles=m.articles,
+                           terms=m.terms, page_count=m.pages)
+
+    def _record_written(self, result: BuildResult, raw: list[Diagnostic]) -> None:
+        o = self.opts
+        if o.cache_dir is not None and o.out is not None:
+            manifest.save(o.cache_dir, manifest.record(manifest.key_for(o), o.root, o.out, tuple(raw),
+                                                       result.pages, result.articles, result.terms))
 
     def _pages_to_view(self, ls: LinkedSite, specs: list[PageSpec], shared: str) -> set[str]:
         """The pages whose view must be built again: every page when what all pages share changed or the

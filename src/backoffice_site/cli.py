@@ -6,12 +6,18 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from backoffice_site import __version__, scaffold
-from backoffice_site.build import BuildOptions, BuildResult, build
-from backoffice_site.diagnostics import count_line
-from backoffice_site.linked import term_usage
+from backoffice_site import __version__, manifest
+from backoffice_site.diagnostics import count_line, promote_warnings
+from backoffice_site.options import BuildOptions
 from backoffice_site.report import print_diagnostics
+
+if TYPE_CHECKING:
+    from backoffice_site.build import BuildResult
+
+# The engine (Markdown, Jinja, …) is imported only when a build really runs: a build whose inputs and
+# output did not move since it last wrote the site answers from its record (see ``manifest``).
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -108,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "new":
+            from backoffice_site import scaffold
+
             root = _check_root(args.root)
             if args.kind == "article":
                 return scaffold.new_article(root, args.slug, args.title)
@@ -118,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return serve(root, args.host, args.port, open_browser=args.open, drafts=args.drafts)
         if args.command == "check":
+            from backoffice_site.build import build
+
             result = build(BuildOptions(root=root, strict=args.strict, drafts=args.drafts,
                                         cache_dir=root / ".cache" / "backoffice-site"))
             report(result)
@@ -128,9 +138,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                       f"{count_line(result.diagnostics)}", file=sys.stderr)
             return EXIT_OK if result.ok else EXIT_CONTENT
         out = _check_out(root, args.out if args.out else root / "public")
-        result = build(BuildOptions(root=root, out=out, base_url=args.base_url, strict=args.strict,
-                                    drafts=args.drafts, cache_dir=root / ".cache" / "backoffice-site",
-                                    search=not args.no_search))
+        opts = BuildOptions(root=root, out=out, base_url=args.base_url, strict=args.strict, drafts=args.drafts,
+                            cache_dir=root / ".cache" / "backoffice-site", search=not args.no_search)
+        last = manifest.fast(opts)
+        if last is not None:
+            found = list(last.diagnostics)
+            print_diagnostics(promote_warnings(found) if args.strict else found, sys.stderr)
+            if args.strict and found:
+                print(f"build failed; {out} was not changed", file=sys.stderr)
+                return EXIT_CONTENT
+            print(f"{out} is up to date: {last.pages} pages ({last.articles} articles, {last.terms} terms), "
+                  "nothing changed since it was written")
+            return EXIT_OK
+        from backoffice_site.build import build
+
+        result = build(opts)
         report(result)
         if not result.ok:
             print(f"build failed; {out} was not changed", file=sys.stderr)
@@ -147,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def print_terms_report(result: BuildResult) -> None:
     """Per term: articles linking it, linked and unlinked occurrences (and why), unused terms."""
+    from backoffice_site.linked import term_usage
+
     ls = result.linked
     if ls is None:
         return
