@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from backoffice_site import __version__, cache, load, output, pages, parallel, resolve, search
+from backoffice_site import __version__, cache, lint_dates, load, output, pages, parallel, resolve, search
 from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc, Severity, promote_warnings
 from backoffice_site.render import Renderer, static_hashes
 
@@ -113,6 +113,7 @@ class Builder:
         content = load.load_content(root, diags, base_url=opts.base_url, drafts=opts.drafts,
                                     memo=self.load_memo)
         site = resolve.resolve(content, diags, today())
+        lint_dates.check(site, root, diags, today())  # issue 13: checked dates and 時点 claims
         statics = output.static_files(root / "static", diags)
         rendered = pages.render_markdown(site, diags, frozenset(statics), self.md_cache, opts.jobs)
 

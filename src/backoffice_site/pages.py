@@ -184,7 +184,7 @@ def build_pages(site: Site, rendered: RenderedContent, back: dict[str, list[Arti
     glossary_doc = memoized_doc(memo, "glossary.json", (abs_url(""), tuple(
         (sig[t.slug], rendered.definitions[t.slug].digest, site.see_also.get(t.slug),
          tuple(a.url for a in back[t.slug])) for t in site.terms),
-        tuple((g.slug, g.name) for g in site.groups), cfg.title),
+        tuple((g.slug, g.name) for g in site.groups), cfg.title, cfg.facts_checked),
         lambda: glossary_json(site, rendered, back, abs_url))
     glossary_sig = (digest(glossary_doc), art_sigs, tuple((g.slug, g.name, g.description) for g in site.groups))
 
@@ -283,7 +283,7 @@ def _art_sig(a: Article) -> tuple[Any, ...]:
 
 def _term_sig(t: Term) -> tuple[Any, ...]:
     return (t.slug, t.name, t.reading, t.summary, t.en, t.aliases, t.group,
-            tuple((s.title, s.url, s.as_of) for s in t.sources), t.review_by)
+            tuple((s.title, s.url, s.as_of, s.checked) for s in t.sources), t.review_by)
 
 
 def _key_terms(site: Site, back: dict[str, list[Article]]) -> list[Term]:
@@ -312,6 +312,7 @@ def glossary_json(site: Site, rendered: RenderedContent, back: dict[str, list[Ar
     data = {
         "version": 1,
         "title": f"{site.content.config.title} 用語集",
+        "facts_checked": _date(site.content.config.facts_checked),
         "url": abs_url("glossary/"),
         "groups": [{"slug": g.slug, "name": g.name, "url": abs_url(g.url)} for g in site.groups],
         "terms": [{
@@ -319,7 +320,8 @@ def glossary_json(site: Site, rendered: RenderedContent, back: dict[str, list[Ar
             "group": t.group, "summary": t.summary, "definition_html": rendered.definitions[t.slug].html,
             "definition_text": _plain(rendered.definitions[t.slug].html),
             "url": abs_url(t.url), "see_also": list(site.see_also.get(t.slug, ())),
-            "sources": [{"title": s.title, "url": s.url, "as_of": _date(s.as_of)} for s in t.sources],
+            "sources": [{"title": s.title, "url": s.url, "as_of": _date(s.as_of), "checked": _date(s.checked)}
+                        for s in t.sources],
             "review_by": _date(t.review_by), "used_in": [abs_url(a.url) for a in back[t.slug]],
         } for t in site.terms],
     }
