@@ -127,7 +127,7 @@ class Builder:
         for kind in self.kinds:
             specs.extend(kind.specs(ls, specs))
         ls.pages = tuple((s.path, s.noindex, s.lastmod) for s in specs)
-        lints.run(lints.LintInput(ls, today(), frozenset(s.path for s in specs), frozenset(statics)), diags)
+        lints.run(lints.LintInput(root, ls, today(), frozenset(s.path for s in specs), frozenset(statics)), diags)
 
         hashes = static_hashes(statics)
         if self.renderer is None or self.renderer.config != content.config:

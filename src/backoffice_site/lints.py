@@ -9,13 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
+from backoffice_site import lint_dates
 from backoffice_site.diagnostics import Diagnostics, Loc
 from backoffice_site.linked import LinkedSite
 
 
 @dataclass(frozen=True)
 class LintInput:
+    root: Path
     ls: LinkedSite
     today: dt.date
     page_paths: frozenset[str]  # every generated file
@@ -43,8 +46,13 @@ def static_overwrites_page(x: LintInput, diags: Diagnostics) -> None:
                     "rename or move it")
 
 
+def honest_dates(x: LintInput, diags: Diagnostics) -> None:
+    """Checked dates and 時点 claims no later than site.yaml's facts_checked (see lint_dates)."""
+    lint_dates.check(x.ls.site, x.root, diags, x.today)
+
+
 LINTS: tuple[Callable[[LintInput, Diagnostics], None], ...] = (unused_terms, review_by_passed,
-                                                               static_overwrites_page)
+                                                               static_overwrites_page, honest_dates)
 
 
 def run(x: LintInput, diags: Diagnostics) -> None:

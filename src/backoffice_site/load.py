@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from backoffice_site import frontmatter, kana, yamlsrc
+from backoffice_site.dates import as_partial_date
 from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc, did_you_mean
 from backoffice_site.model import Article, Content, Group, NavItem, SiteConfig, SourceRef, Term
 from backoffice_site.romaji import romanize
@@ -21,12 +22,12 @@ from backoffice_site.yamlsrc import YMap, YNode, YScalar, YSeq, one_line, shown
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 T = TypeVar("T")
 
-SITE_FIELDS = ("title", "description", "base_url", "language", "author", "nav")
+SITE_FIELDS = ("title", "description", "base_url", "language", "author", "nav", "facts_checked")
 ARTICLE_FIELDS = ("title", "description", "slug", "order", "date", "updated", "tags", "draft", "autolink")
 GROUP_FIELDS = ("group", "description", "terms")
 TERM_FIELDS = ("term", "reading", "definition", "slug", "en", "aliases", "summary", "see_also",
                "sources", "review_by", "not_in", "no_autolink")
-SOURCE_FIELDS = ("title", "url", "as_of")
+SOURCE_FIELDS = ("title", "url", "as_of", "checked")
 
 
 class _Fields:
@@ -117,6 +118,8 @@ def load_config(root: Path, diags: Diagnostics, base_url: str | None = None) -> 
         author=f.get("author", _str) or "",
         nav=tuple(nav),
         loc=node.loc,
+        facts_checked=f.get("facts_checked", as_partial_date),
+        value_locs={k: v[1].loc for k, v in node.items.items()},
     )
 
 
@@ -173,21 +176,23 @@ def _load_sources(node: YNode | None, diags: Diagnostics) -> tuple[SourceRef, ..
     if node is None:
         return ()
     if not isinstance(node, YSeq):
-        diags.error(node.loc, "'sources' must be a list of entries with 'title:', 'url:' and 'as_of:'")
+        diags.error(node.loc, "'sources' must be a list of entries with 'title:', 'url:' and 'checked:'")
         return ()
     out = []
     for item in node.items:
         if not isinstance(item, YMap):
-            diags.error(item.loc, "each source needs 'title:', 'url:' and 'as_of:'")
+            diags.error(item.loc, "each source needs 'title:', 'url:' and 'checked:'")
             continue
         f = _Fields(item, SOURCE_FIELDS, "a source", diags)
         title = f.get("title", _str, required=True, what=" in this source")
         url = f.get("url", _str, required=True, what=" in this source")
-        as_of = f.get("as_of", yamlsrc.as_date)
+        as_of = f.get("as_of", as_partial_date)
+        checked = f.get("checked", as_partial_date)
         if url is not None and not re.match(r"^https?://\S+$", url):
             diags.error(f.loc("url") or item.loc, f"source url '{shown(url)}' must start with http:// or https://")
         if title and url:
-            out.append(SourceRef(title, url, as_of, item.loc))
+            out.append(SourceRef(title, url, as_of, item.loc, checked,
+                                 {k: v[1].loc for k, v in item.items.items()}))
     return tuple(out)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 from urllib.parse import urlsplit
 
+from backoffice_site.dates import PartialDate
 from backoffice_site.diagnostics import Loc
 
 
@@ -26,6 +27,10 @@ class SiteConfig:
     author: str
     nav: tuple[NavItem, ...]
     loc: Loc
+    # The month (or day) up to which the site's facts were checked; pages show it, and no source's
+    # ``checked`` and no 時点 a page claims may lie after it (issue 13).
+    facts_checked: PartialDate | None = None
+    value_locs: dict[str, Loc] = field(default_factory=dict, compare=False, hash=False)  # field → its value
 
     @functools.cached_property
     def base_path(self) -> str:
@@ -62,8 +67,10 @@ class Article:
 class SourceRef:
     title: str
     url: str
-    as_of: dt.date | None
+    as_of: PartialDate | None  # a date the source itself states (publication, effect, update)
     loc: Loc
+    checked: PartialDate | None = None  # how far our verification of this source reaches
+    value_locs: dict[str, Loc] = field(default_factory=dict, compare=False, hash=False)  # field → its value
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import jinja2
 import jinja2.meta
 from markupsafe import Markup
 
+from backoffice_site.dates import PartialDate
 from backoffice_site.diagnostics import Diagnostics, Loc
 from backoffice_site.model import SiteConfig
 from backoffice_site.sources import rel
@@ -26,7 +27,9 @@ def jsonld(value: Any) -> Markup:
     return Markup(text)
 
 
-def date_ja(d: dt.date | None) -> str:
+def date_ja(d: dt.date | PartialDate | None) -> str:
+    if isinstance(d, PartialDate):
+        return d.ja()
     return f"{d.year}年{d.month}月{d.day}日" if d else ""
 
 

@@ -53,18 +53,23 @@ def _glossary_json(ls: LinkedSite, r: Reads) -> Page:
             "slug": t.slug, "term": t.name, "reading": t.reading, "en": t.en, "aliases": list(t.aliases),
             "group": t.group, "summary": t.summary, "definition_html": d.html, "definition_text": plain(d.html),
             "url": abs_url(base, t.url), "see_also": list(also),
-            "sources": [{"title": src.title, "url": src.url, "as_of": src.as_of.isoformat() if src.as_of else None}
+            "sources": [{"title": src.title, "url": src.url, "as_of": _iso(src.as_of), "checked": _iso(src.checked)}
                         for src in t.sources],
             "review_by": t.review_by.isoformat() if t.review_by else None,
             "used_in": [abs_url(base, a.url) for a in ls.linked_from(r, s)],
         })
     data = {
-        "version": 1, "title": f"{cfg.title} 用語集", "url": abs_url(base, "glossary/"),
+        "version": 1, "title": f"{cfg.title} 用語集", "facts_checked": _iso(cfg.facts_checked),
+        "url": abs_url(base, "glossary/"),
         "groups": [{"slug": g.slug, "name": g.name, "url": abs_url(base, g.url)} for g in ls.groups(r)],
         "terms": terms,
     }
     return Page("glossary.json", None, data,
                 lambda v: (json.dumps(v, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode())
+
+
+def _iso(d: Any) -> str | None:
+    return d.isoformat() if d else None
 
 
 def _xml(root: ET.Element) -> bytes:
