@@ -152,7 +152,7 @@ def test_no_page_claims_a_later_time_than_checked() -> None:
     result = build(BuildOptions(root=REPO))
     claims = [d.format() for d in result.diagnostics if "is later than checked" in d.message]
     assert not claims, "\n".join(claims)
-    facts = result.site.content.config.facts_checked if result.site else None
+    facts = result.linked.site.content.config.facts_checked if result.linked else None
     assert facts is not None
     pages = {path: "".join(parse_html(data.decode()).itertext()) for path, data in result.files.items()
              if path.endswith(".html")}
