@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from backoffice_site import __version__, cache, load, output, pages, parallel, resolve, search
+from backoffice_site import __version__, cache, lint_changes, load, output, pages, parallel, resolve, search
 from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc, Severity, promote_warnings
 from backoffice_site.render import Renderer, static_hashes
 
@@ -112,7 +112,9 @@ class Builder:
         before = self._cache_state()
         content = load.load_content(root, diags, base_url=opts.base_url, drafts=opts.drafts,
                                     memo=self.load_memo)
-        site = resolve.resolve(content, diags, today())
+        now = today()
+        site = resolve.resolve(content, diags, now)
+        lint_changes.check(site, now, diags)  # timeline (issue 14): changes whose date has passed
         statics = output.static_files(root / "static", diags)
         rendered = pages.render_markdown(site, diags, frozenset(statics), self.md_cache, opts.jobs)
 
@@ -132,7 +134,7 @@ class Builder:
         files: dict[str, bytes] = {}
         fresh_cache: dict[str, tuple[str, bytes]] = {}
         todo: list[tuple[pages.Page, str]] = []
-        for page in pages.build_pages(site, rendered, back, renderer.abs_url, self.doc_memo):
+        for page in pages.build_pages(site, rendered, back, renderer.abs_url, self.doc_memo, today=now):
             if page.template is None:
                 files[page.path] = page.body
                 continue

@@ -6,16 +6,17 @@ derived facts (gojūon rows, backlinks, JSON-LD, glossary.json) are computed onc
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
 import pickle
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from backoffice_site import kana, parallel, webmeta
+from backoffice_site import ical, kana, parallel, timeline, webmeta
 from backoffice_site.diagnostics import Diagnostic, Diagnostics
 from backoffice_site.markdown_render import DocContext, MarkdownRenderer, Rendered
 from backoffice_site.model import Article, Term
@@ -37,6 +38,7 @@ class Page:
 class RenderedContent:
     articles: dict[str, Rendered]  # by article slug
     definitions: dict[str, Rendered]  # by term slug
+    changes: dict[timeline.SummaryKey, Rendered] = field(default_factory=dict)  # timeline: change summaries
 
 
 MarkdownCache = dict[str, tuple[Rendered, tuple[Diagnostic, ...]]]
@@ -72,6 +74,10 @@ def render_markdown(site: Site, diags: Diagnostics, extra_files: frozenset[str],
     for t in site.terms:
         docs.append((digest((env, "term", t.loc.path, t.definition, t.definition_line, t.slug)),
                      lambda d, t=t: term_context(t, d)))  # type: ignore[misc]
+    summaries = timeline.summary_docs(site)  # timeline (issue 14): each change's one-line Markdown summary
+    for _, t, c in summaries:
+        docs.append((digest((env, "change", t.loc.path, t.slug, c.summary, c.summary_line)),
+                     lambda d, t=t, c=c: timeline.summary_context(t, c, d)))  # type: ignore[misc]
     cache = cache if cache is not None else {}
     todo = [i for i, (key, _) in enumerate(docs) if key not in cache]
     if todo:
@@ -92,9 +98,10 @@ def render_markdown(site: Site, diags: Diagnostics, extra_files: frozenset[str],
         rendered, found = cache[key]
         diags.extend(found)
         results.append(rendered)
-    n = len(site.articles)
+    n, m = len(site.articles), len(site.articles) + len(site.terms)
     return RenderedContent({a.slug: r for a, r in zip(site.articles, results[:n], strict=True)},
-                           {t.slug: r for t, r in zip(site.terms, results[n:], strict=True)})
+                           {t.slug: r for t, r in zip(site.terms, results[n:m], strict=True)},
+                           {key: r for (key, _, _), r in zip(summaries, results[m:], strict=True)})
 
 
 def article_context(a: Article, diags: Diagnostics) -> DocContext:
@@ -165,11 +172,13 @@ def memoized_doc(memo: DocMemo | None, name: str, inputs: object, make: Callable
 
 
 def build_pages(site: Site, rendered: RenderedContent, back: dict[str, list[Article]],
-                abs_url: Callable[[str], str], memo: DocMemo | None = None) -> list[Page]:
+                abs_url: Callable[[str], str], memo: DocMemo | None = None,
+                today: dt.date | None = None) -> list[Page]:
     """Every page of the site with its template, context and dependencies.
 
     ``back`` is ``backlinks(site, rendered)``, computed once by the caller; ``memo`` keeps derived documents
-    (glossary.json …) between builds, keyed by a digest of their inputs."""
+    (glossary.json …) between builds, keyed by a digest of their inputs; ``today`` (the build's) decides
+    which changes are upcoming on /changes/ and the term pages."""
     cfg = site.content.config
     term_index = {t.slug: i for i, t in enumerate(site.terms)}
     group_of = {g.slug: g for g in site.groups}
@@ -180,6 +189,10 @@ def build_pages(site: Site, rendered: RenderedContent, back: dict[str, list[Arti
               "definitions": {s: r.html for s, r in rendered.definitions.items()}, "backlinks": back,
               "group_of": group_of}
     pages: list[Page] = []
+    # timeline (issue 14): the changes as view values, split by the build's today
+    today = today or dt.date.today()
+    change_entries = timeline.entries(site, rendered.changes)
+    changes_of = timeline.term_changes(change_entries, today)
     art_sigs = tuple(_art_sig(a) for a in site.articles)
     glossary_doc = memoized_doc(memo, "glossary.json", (abs_url(""), tuple(
         (sig[t.slug], rendered.definitions[t.slug].digest, site.see_also.get(t.slug),
@@ -258,6 +271,7 @@ def build_pages(site: Site, rendered: RenderedContent, back: dict[str, list[Arti
             **common, "page_url": t.url, "title": f"{t.name}（{t.reading}）とは",
             "description": t.summary or _plain(rendered.definitions[t.slug].html)[:120],
             "term": t, "breadcrumbs": t_crumbs, "group": group_of[t.group],
+            "changes": changes_of.get(t.slug, timeline.NO_CHANGES),  # timeline
             "prev": site.terms[i - 1] if i > 0 else None,
             "next": site.terms[i + 1] if i + 1 < len(site.terms) else None,
             "jsonld": [ld, _breadcrumb_ld(t_crumbs, abs_url)],
@@ -266,13 +280,22 @@ def build_pages(site: Site, rendered: RenderedContent, back: dict[str, list[Arti
                  tuple(_art_sig(a) for a in back[t.slug]),
                  sig[site.terms[i - 1].slug] if i > 0 else None,
                  sig[site.terms[i + 1].slug] if i + 1 < len(site.terms) else None,
-                 (group_of[t.group].name, group_of[t.group].slug))))
+                 (group_of[t.group].name, group_of[t.group].slug),
+                 digest(changes_of.get(t.slug)))))  # timeline
 
     pages.append(Page("404.html", "404.html", {
         **common, "page_url": "404.html", "title": "ページが見つかりません", "description": "",
         "articles": articles, "noindex": True,
     }, deps=art_sigs))
     pages.append(Page("glossary.json", None, {}, glossary_doc))
+    # timeline (issue 14): /changes/ and /changes.ics
+    tl = timeline.timeline(change_entries, today)
+    pages.append(Page(f"{timeline.PAGE_URL}index.html", "changes.html", {
+        **common, **timeline.page_context(tl, abs_url)}, deps=(digest(tl),)))
+    pages.append(Page(timeline.ICS_PATH, None, {}, memoized_doc(
+        memo, timeline.ICS_PATH, (abs_url(""), cfg.base_url, cfg.title, tuple(change_entries)),
+        lambda: ical.calendar(change_entries, name=f"{cfg.title} 制度改正タイムライン", base_url=cfg.base_url,
+                              abs_url=abs_url))))
     pages.extend(webmeta.pages(site, rendered, abs_url, pages, memo))  # search page, sitemap.xml, feed.xml, robots.txt
     return pages
 

@@ -131,7 +131,7 @@ def resolve(content: Content, diags: Diagnostics, today: dt.date | None = None) 
                           "facts and sources, then move the date")
 
     terms = tuple(sorted(by_slug.values(), key=lambda t: (kana.sort_key(t.reading), t.name, t.slug)))
-    urls = {"", "glossary/", "search/"}
+    urls = {"", "glossary/", "search/", "changes/", "changes.ics"}  # changes/: the timeline (issue 14)
     urls.update(a.url for a in articles)
     urls.update(t.url for t in terms)
     urls.update(g.url for g in groups)
