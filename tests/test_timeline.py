@@ -13,7 +13,10 @@ from pathlib import Path
 from xml.etree.ElementTree import Element
 
 import icalendar
+import pytest
 from conftest import NS, find_all, parse_html, run_cli, snapshot, text_of
+
+from backoffice_site.build import Builder, BuildOptions
 
 GLOSSARY = "content/glossary/seido.yaml"
 SiteFactory = Callable[..., Path]
@@ -334,3 +337,30 @@ def test_a_dead_link_in_a_summary_is_an_error_at_its_line(site: SiteFactory) -> 
     assert len(found) == 1
     assert found[0].startswith(f"{path_line}:")
     assert found[0].endswith(": error: link to '/nowhere/', but the site has no such page")
+
+
+# --- incremental builds -----------------------------------------------------------------------------------
+
+def test_incremental_rebuilds_follow_edits_and_the_day(site: SiteFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = site("timeline")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch("2026-02-15")["SOURCE_DATE_EPOCH"])
+    builder = Builder(BuildOptions(root=root))
+    assert builder.build().ok
+    assert builder.build().rendered_pages == 0
+    path = root / GLOSSARY
+    path.write_text(path.read_text(encoding="utf-8").replace("21人以上の会社も", "被保険者21人以上の会社も"),
+                    encoding="utf-8")
+    edited = builder.build()
+    assert edited.ok
+    assert edited.files == Builder(BuildOptions(root=root)).build().files  # incremental = full
+    assert "被保険者21人以上" in edited.files["changes/index.html"].decode()
+    assert "被保険者21人以上" in edited.files["glossary/tekiyo-kakudai/index.html"].decode()
+    # a new day moves changes from upcoming to past: the pages showing them are made again
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch("2026-04-02")["SOURCE_DATE_EPOCH"])
+    later = builder.build()
+    assert later.files == Builder(BuildOptions(root=root)).build().files
+    assert later.files["changes/index.html"] != edited.files["changes/index.html"]
+    assert later.files["changes.ics"] == edited.files["changes.ics"]
+    past = parse_html(later.files["glossary/shienkin/index.html"].decode())
+    assert [text_of(s.find(f"{NS}h2")).strip()  # type: ignore[arg-type]
+            for s in find_all(past, "section", "term-changes")] == ["これまでの変更"]

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import icalendar
-
 from backoffice_site.timeline import Entry, chronological
+
+if TYPE_CHECKING:
+    import icalendar
 
 EPOCH = dt.date(1970, 1, 1)
 # RFC 5545 STATUS for events: a decided change is CONFIRMED, anything not final is TENTATIVE
@@ -27,6 +29,8 @@ _STATUS = {"決定": "CONFIRMED", "予定": "TENTATIVE", "検討中": "TENTATIVE
 
 def calendar(items: Iterable[Entry], *, name: str, base_url: str, abs_url: Callable[[str], str]) -> bytes:
     """The .ics bytes for ``items``; events in date order (then gojūon order), whatever ``today`` is."""
+    import icalendar  # here, not at the top: most builds reuse the memoized file and never need it
+
     host = urlsplit(base_url).hostname or "backoffice-site.invalid"
     cal = icalendar.Calendar()
     cal.add("prodid", "-//backoffice-site//changes//JA")
@@ -41,6 +45,8 @@ def calendar(items: Iterable[Entry], *, name: str, base_url: str, abs_url: Calla
 
 
 def _event(e: Entry, host: str, abs_url: Callable[[str], str]) -> icalendar.Event:
+    import icalendar
+
     ev = icalendar.Event()
     ev.add("uid", f"{e.key}@{host}")
     ev.add("dtstamp", dt.datetime.combine(e.revised or EPOCH, dt.time(), tzinfo=dt.UTC))
