@@ -15,10 +15,11 @@ def test_build_writes_pretty_urls_and_a_summary_line(site) -> None:  # type: ign
     root = site()
     r = run_cli("build", "--root", root)
     assert r.code == 0, r.err
-    assert re.fullmatch(r"wrote 14 pages \(2 articles, 6 terms\) in \d+\.\d\d s to .*public\n", r.out)
+    assert re.fullmatch(r"wrote 15 pages \(2 articles, 6 terms\) in \d+\.\d\d s to .*public\n", r.out)
     out = root / "public"
     for rel in ("index.html", "articles/first/index.html", "glossary/index.html", "glossary/part/index.html",
-                "glossary/group/roudou/index.html", "404.html", "glossary.json", "css/site.css"):
+                "glossary/group/roudou/index.html", "404.html", "glossary.json", "css/site.css",
+                "changes/index.html", "changes.ics"):
         assert (out / rel).is_file(), rel
     index = parse_html(out / "index.html")
     listed = [a.get("href") for a in find_all(index, "a", "article-list__title")]

@@ -121,13 +121,14 @@ class Builder:
         site = dataclasses.replace(site, page_urls=frozenset(u for k in self.kinds for u in k.urls(site)))
         statics = output.static_files(root / "static", diags)
         rendered = render_markdown(site, diags, frozenset(statics), c.markdown, opts.jobs)
-        ls = link(site, rendered)
+        now = today()
+        ls = link(site, rendered, now)
 
         specs: list[PageSpec] = []
         for kind in self.kinds:
             specs.extend(kind.specs(ls, specs))
         ls.pages = tuple((s.path, s.noindex, s.lastmod) for s in specs)
-        lints.run(lints.LintInput(root, ls, today(), frozenset(s.path for s in specs), frozenset(statics)), diags)
+        lints.run(lints.LintInput(root, ls, now, frozenset(s.path for s in specs), frozenset(statics)), diags)
 
         hashes = static_hashes(statics)
         if self.renderer is None or self.renderer.config != content.config:
@@ -246,7 +247,7 @@ def _candidate_keys(prev: LinkedSite, ls: LinkedSite) -> set[Key]:
     """Inputs that may differ between two linked sites: those of items whose values are not equal, and
     every whole-site list (cheap to digest)."""
     keys: set[Key] = {("config",), ("articles",), ("terms",), ("groups",), ("article_order",),
-                      ("term_order",), ("pages",)}
+                      ("term_order",), ("pages",), ("today",), ("changes",)}
     old_a = {a.slug: a for a in prev.site.articles}
     for a in ls.site.articles:
         r = ls.rendered.articles[a.slug]
@@ -258,7 +259,7 @@ def _candidate_keys(prev: LinkedSite, ls: LinkedSite) -> set[Key]:
     for t in ls.site.terms:
         if (prev.site.by_slug.get(t.slug) != t or prev.rendered.definitions.get(t.slug) is not
                 ls.rendered.definitions[t.slug] or prev.site.see_also.get(t.slug) != ls.site.see_also.get(t.slug)):
-            keys.update({("term", t.slug), ("term_sig", t.slug)})
+            keys.update({("term", t.slug), ("term_sig", t.slug), ("term_changes", t.slug)})
     for slug, back in ls.backlinks.items():
         if prev.backlinks.get(slug) != back:
             keys.add(("backlinks", slug))

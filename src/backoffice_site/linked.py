@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from backoffice_site import timeline
 from backoffice_site.incremental import Key, Reads, digest
 from backoffice_site.markdown_render import Rendered
 from backoffice_site.model import Article, Group, SiteConfig, Term
@@ -80,6 +81,7 @@ def group_summary(g: Group) -> GroupSummary:
 class RenderedContent:
     articles: dict[str, Rendered]  # by article slug
     definitions: dict[str, Rendered]  # by term slug
+    changes: dict[timeline.SummaryKey, Rendered] = field(default_factory=dict)  # change summaries
 
 
 @dataclass
@@ -88,6 +90,7 @@ class LinkedSite:
     rendered: RenderedContent
     backlinks: dict[str, tuple[str, ...]]  # term slug → slugs of the articles linking it (reading order)
     referenced: frozenset[str]  # terms named by another term (see_also or its definition)
+    today: dt.date  # the build's today (SOURCE_DATE_EPOCH when set): what is upcoming, what has passed
     # every page as (path, noindex, lastmod): set by the build once the kinds have listed their pages
     pages: tuple[tuple[str, bool, dt.date | None], ...] = ()
     _articles: dict[str, Article] = field(init=False, repr=False)
@@ -143,6 +146,16 @@ class LinkedSite:
     def groups(self, r: Reads) -> tuple[GroupSummary, ...]:
         return self.read(r, ("groups",))  # type: ignore[no-any-return]
 
+    def today_(self, r: Reads) -> dt.date:
+        return self.read(r, ("today",))  # type: ignore[no-any-return]
+
+    def changes(self, r: Reads) -> tuple[timeline.Entry, ...]:
+        """Every dated change of every term (the timeline's entries, unordered)."""
+        return self.read(r, ("changes",))  # type: ignore[no-any-return]
+
+    def term_changes(self, r: Reads, slug: str) -> tuple[timeline.Entry, ...]:
+        return self.read(r, ("term_changes", slug))  # type: ignore[no-any-return]
+
     def page_list(self, r: Reads) -> tuple[tuple[str, bool, dt.date | None], ...]:
         """Every page of the site as (path, noindex, lastmod), for the sitemap."""
         return self.read(r, ("pages",))  # type: ignore[no-any-return]
@@ -177,6 +190,14 @@ class LinkedSite:
             return tuple(group_summary(g) for g in self.site.groups)
         if kind == "pages":
             return self.pages
+        if kind == "today":
+            return self.today
+        if kind == "changes":
+            return tuple(timeline.entries(self.site, self.rendered.changes))
+        if kind == "term_changes":
+            t = self.site.by_slug.get(key[1])
+            return tuple(e for e in timeline.entries(self.site, self.rendered.changes) if e.term_slug == key[1]) \
+                if t and t.changes else ()
         raise KeyError(key)
 
     def version(self, key: Key) -> str:
@@ -187,7 +208,7 @@ class LinkedSite:
         return v
 
 
-def link(site: Site, rendered: RenderedContent) -> LinkedSite:
+def link(site: Site, rendered: RenderedContent, today: dt.date) -> LinkedSite:
     back: dict[str, list[str]] = {t.slug: [] for t in site.terms}
     for a in site.articles:
         r = rendered.articles.get(a.slug)
@@ -198,7 +219,7 @@ def link(site: Site, rendered: RenderedContent) -> LinkedSite:
         refs.update(site.see_also.get(t.slug, ()))
         d = rendered.definitions.get(t.slug)
         refs.update(d.mentions if d else ())
-    return LinkedSite(site, rendered, {s: tuple(v) for s, v in back.items()}, frozenset(refs))
+    return LinkedSite(site, rendered, {s: tuple(v) for s, v in back.items()}, frozenset(refs), today)
 
 
 def term_usage(ls: LinkedSite) -> dict[str, Counter[str]]:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from backoffice_site import lint_dates
+from backoffice_site import lint_changes, lint_dates
 from backoffice_site.diagnostics import Diagnostics, Loc
 from backoffice_site.linked import LinkedSite
 
@@ -51,8 +51,14 @@ def honest_dates(x: LintInput, diags: Diagnostics) -> None:
     lint_dates.check(x.ls.site, x.root, diags, x.today)
 
 
+def changes_taken_effect(x: LintInput, diags: Diagnostics) -> None:
+    """Timeline changes whose date has passed while still 予定/検討中, or newer than the entry's review."""
+    lint_changes.check(x.ls.site, x.today, diags)
+
+
 LINTS: tuple[Callable[[LintInput, Diagnostics], None], ...] = (unused_terms, review_by_passed,
-                                                               static_overwrites_page, honest_dates)
+                                                               static_overwrites_page, honest_dates,
+                                                               changes_taken_effect)
 
 
 def run(x: LintInput, diags: Diagnostics) -> None:

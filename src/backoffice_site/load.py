@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import re
@@ -14,10 +15,20 @@ from typing import TypeVar
 from backoffice_site import frontmatter, kana, yamlsrc
 from backoffice_site.dates import as_partial_date
 from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc, did_you_mean
-from backoffice_site.model import Article, Content, Group, NavItem, SiteConfig, SourceRef, Term
+from backoffice_site.model import (
+    CHANGE_STATUSES,
+    Article,
+    Change,
+    Content,
+    Group,
+    NavItem,
+    SiteConfig,
+    SourceRef,
+    Term,
+)
 from backoffice_site.romaji import romanize
 from backoffice_site.sources import MAX_ARTICLE_BYTES, MAX_FILE_BYTES, read_text, rel, walk
-from backoffice_site.yamlsrc import YMap, YNode, YScalar, YSeq, one_line, shown
+from backoffice_site.yamlsrc import YMap, YNode, YScalar, YSeq, kind_name, one_line, shown
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 T = TypeVar("T")
@@ -26,8 +37,10 @@ SITE_FIELDS = ("title", "description", "base_url", "language", "author", "nav", 
 ARTICLE_FIELDS = ("title", "description", "slug", "order", "date", "updated", "tags", "draft", "autolink")
 GROUP_FIELDS = ("group", "description", "terms")
 TERM_FIELDS = ("term", "reading", "definition", "slug", "en", "aliases", "summary", "see_also",
-               "sources", "review_by", "not_in", "no_autolink")
+               "sources", "review_by", "not_in", "no_autolink", "changes")
 SOURCE_FIELDS = ("title", "url", "as_of", "checked")
+CHANGE_FIELDS = ("date", "summary", "status", "sources")
+_CHANGE_DATE_RE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 
 
 class _Fields:
@@ -196,6 +209,64 @@ def _load_sources(node: YNode | None, diags: Diagnostics) -> tuple[SourceRef, ..
     return tuple(out)
 
 
+def _change_date(node: YNode, key: str, diags: Diagnostics) -> tuple[dt.date, bool] | None:
+    """A change's date: YYYY-MM-DD, or YYYY-MM when only the month is known (→ its first day, month_only)."""
+    text = node.value.strip() if isinstance(node, YScalar) else ""
+    m = _CHANGE_DATE_RE.match(text)
+    if m:
+        try:
+            return dt.date(int(m[1]), int(m[2]), int(m[3] or 1)), m[3] is None
+        except ValueError:
+            pass
+    value = shown(node.value) if isinstance(node, YScalar) else kind_name(node)
+    diags.error(node.loc, f"invalid date '{value}' in a change (expected YYYY-MM-DD, or YYYY-MM when only the "
+                "month is known, e.g. 2026-10-01 or 2027-10)")
+    return None
+
+
+def _change_status(node: YNode, key: str, diags: Diagnostics) -> str | None:
+    text = _str(node, key, diags)
+    if text is None:
+        return None
+    status = unicodedata.normalize("NFKC", text).strip()
+    if status not in CHANGE_STATUSES:
+        diags.error(node.loc, f"unknown status '{shown(text)}' in a change (use one of "
+                    f"{', '.join(CHANGE_STATUSES)}){did_you_mean(status, CHANGE_STATUSES)}")
+        return None
+    return status
+
+
+def _load_changes(node: YNode | None, diags: Diagnostics) -> tuple[Change, ...]:
+    """The term's ``changes:`` list (issue 14); a broken entry is reported and left out."""
+    if node is None:
+        return ()
+    if not isinstance(node, YSeq):
+        diags.error(node.loc, "'changes' must be a list of entries with 'date:', 'summary:' and 'status:'")
+        return ()
+    out = []
+    for item in node.items:
+        if not isinstance(item, YMap):
+            diags.error(item.loc, "each change needs 'date:', 'summary:' and 'status:'")
+            continue
+        f = _Fields(item, CHANGE_FIELDS, "a change", diags)
+        date = f.get("date", _change_date, required=True, what=" in this change (YYYY-MM-DD or YYYY-MM)")
+        summary = f.get("summary", _str, required=True, what=" in this change (one sentence)")
+        status = f.get("status", _change_status, required=True,
+                       what=f" in this change ({', '.join(CHANGE_STATUSES)})")
+        summary_node = f.node_of("summary")
+        if summary is not None and not one_line(summary, f.loc("summary") or item.loc, "summary", diags):
+            summary = None
+        sources = _load_sources(f.node_of("sources"), diags)
+        if date is None or summary is None or status is None:
+            continue
+        out.append(Change(
+            date=date[0], month_only=date[1], summary=summary.strip(), status=status, sources=sources,
+            loc=item.loc, summary_line=summary_node.text_line if isinstance(summary_node, YScalar) else item.loc.line,
+            field_locs={k: v[0] for k, v in item.items.items()},
+        ))
+    return tuple(out)
+
+
 def _load_term(item: YMap, group_slug: str, diags: Diagnostics) -> Term | None:
     f = _Fields(item, TERM_FIELDS, "a glossary term", diags)
     name = f.get("term", _str, required=True, what=" (the term itself)")
@@ -247,6 +318,7 @@ def _load_term(item: YMap, group_slug: str, diags: Diagnostics) -> Term | None:
         loc=item.loc,
         definition_line=def_line,
         field_locs={k: v[0] for k, v in item.items.items()},
+        changes=_load_changes(f.node_of("changes"), diags),
     )
 
 

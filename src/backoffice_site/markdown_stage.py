@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from backoffice_site import parallel
+from backoffice_site import parallel, timeline
 from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc
 from backoffice_site.incremental import digest
 from backoffice_site.linked import RenderedContent
@@ -66,6 +66,10 @@ def render_markdown(site: Site, diags: Diagnostics, extra_files: frozenset[str],
     for t in site.terms:
         docs.append((digest((env, "term", t.loc.path, t.definition, t.slug)), t.loc.path, t.definition_line,
                      lambda d, t=t: term_context(t, d)))  # type: ignore[misc]
+    summaries = timeline.summary_docs(site)  # each change's one-line Markdown summary (the timeline)
+    for _, t, c in summaries:
+        docs.append((digest((env, "change", t.loc.path, t.slug, c.summary)), t.loc.path, c.summary_line,
+                     lambda d, t=t, c=c: timeline.summary_context(t, c, d)))  # type: ignore[misc]
     todo = [i for i, doc in enumerate(docs) if doc[0] not in cache]
     if todo:
         renderer = MarkdownRenderer(site, extra_files)  # built before forking: workers inherit it
@@ -86,6 +90,7 @@ def render_markdown(site: Site, diags: Diagnostics, extra_files: frozenset[str],
         hit = cache[key]
         diags.extend(_replay(hit.found, source, first))
         results.append(hit.rendered)
-    n = len(site.articles)
+    n, m = len(site.articles), len(site.articles) + len(site.terms)
     return RenderedContent({a.slug: r for a, r in zip(site.articles, results[:n], strict=True)},
-                           {t.slug: r for t, r in zip(site.terms, results[n:], strict=True)})
+                           {t.slug: r for t, r in zip(site.terms, results[n:m], strict=True)},
+                           {key: r for (key, _, _), r in zip(summaries, results[m:], strict=True)})

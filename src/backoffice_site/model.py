@@ -73,6 +73,28 @@ class SourceRef:
     value_locs: dict[str, Loc] = field(default_factory=dict, compare=False, hash=False)  # field → its value
 
 
+CHANGE_STATUSES = ("決定", "予定", "検討中")  # decided / scheduled (date or details not final) / under discussion
+
+
+@dataclass(frozen=True)
+class Change:
+    """A dated change to what a term describes (the ``changes:`` field; issue 14)."""
+
+    date: dt.date  # a month-only date is its first day (the change is in force from then)
+    month_only: bool  # written as YYYY-MM: only the month is known
+    summary: str  # one sentence, Markdown inline
+    status: str  # one of CHANGE_STATUSES
+    sources: tuple[SourceRef, ...]
+    loc: Loc  # the list item
+    summary_line: int  # 1-based line where the summary's text starts
+    field_locs: dict[str, Loc] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def iso(self) -> str:
+        """The date as the author wrote it: 2026-10-01, or 2027-10 when only the month is known."""
+        return self.date.isoformat()[:7] if self.month_only else self.date.isoformat()
+
+
 @dataclass(frozen=True)
 class Term:
     DIGEST_SKIP: ClassVar[frozenset[str]] = frozenset({"loc", "field_locs", "definition_line"})
@@ -93,6 +115,7 @@ class Term:
     loc: Loc  # the list item
     definition_line: int  # 1-based line where the definition's text starts
     field_locs: dict[str, Loc] = field(default_factory=dict, compare=False, hash=False)
+    changes: tuple[Change, ...] = ()  # in the order written
 
     @property
     def url(self) -> str:

@@ -80,6 +80,7 @@ def new_term(root: Path, term: str, reading: str, group: str | None) -> int:
         "      ここに定義を書きます（2〜5文）。\n"
         "    see_also: []\n"
         "    sources: []\n"
+        "    changes: []  # dated changes: - {date: 2027-10, summary: 一文, status: 決定|予定|検討中}\n"
     )
     if path.exists():
         text = path.read_text(encoding="utf-8")

@@ -11,6 +11,7 @@ KEY_PAGES = [
     ("article", "articles/hataraku-rule/"),
     ("glossary", "glossary/"),
     ("term", "glossary/yukyu-kyuka/"),
+    ("changes", "changes/"),
     ("search", "search/?q=有給"),
     ("404", "404.html"),
 ]

@@ -27,7 +27,8 @@ def test_no_page_scrolls_sideways_at_360px(new_page: Any, site_url: str, built_s
     assert not wide, f"pages wider than 360 px (by px): {wide}"
 
 
-@pytest.mark.parametrize("path", ["", ARTICLE, "glossary/", "glossary/yukyu-kyuka/", "search/?q=扶養", "404.html"])
+@pytest.mark.parametrize("path", ["", ARTICLE, "glossary/", "glossary/yukyu-kyuka/", "changes/", "search/?q=扶養",
+                                  "404.html"])
 def test_key_pages_fit_at_320px(new_page: Any, site_url: str, path: str) -> None:
     page = new_page(width=320, height=640)
     page.goto(site_url + path)

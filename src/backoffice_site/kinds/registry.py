@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from backoffice_site.kinds import Kind, articles, feeds, glossary, home, misc, terms
+from backoffice_site.kinds import Kind, articles, changes, feeds, glossary, home, misc, terms
 
-PAGE_KINDS: tuple[Kind, ...] = (home, articles, glossary, terms, misc, feeds)
+PAGE_KINDS: tuple[Kind, ...] = (home, articles, glossary, terms, changes, misc, feeds)

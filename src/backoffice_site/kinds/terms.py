@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from backoffice_site import timeline
 from backoffice_site.incremental import Reads
 from backoffice_site.kinds import Page, PageSpec, abs_url, base_view, breadcrumb_ld, neighbours, per_item, plain
 from backoffice_site.kinds.entries import entry_view
@@ -39,6 +40,7 @@ def _page(ls: LinkedSite, r: Reads, slug: str) -> Page:
     return Page(f"{t.url}index.html", "term.html", {
         **base_view(ls, r, t.url, f"{t.name}（{t.reading}）とは", t.summary or text[:120]),
         **lookups, "term": t, "breadcrumbs": crumbs, "group": lookups["group_of"][t.group],
+        "changes": timeline.term_changes(ls.term_changes(r, slug), ls.today_(r)).get(slug, timeline.NO_CHANGES),
         "prev": ls.term_summary(r, prev) if prev else None,
         "next": ls.term_summary(r, nxt) if nxt else None,
         "jsonld": [ld, breadcrumb_ld(crumbs, cfg.base_url)],
