@@ -27,7 +27,7 @@ from backoffice_site.diagnostics import Diagnostics, Loc
 from backoffice_site.resolve import Site
 from backoffice_site.sources import read_text
 
-# Only eras whose years can still be written for current facts; 平成 ended on 2019-04-30.
+# Era → the Western year before its first year (令和元年 = 2019). Only eras a current fact can be dated in.
 _ERA_BASE = {"令和": 2018, "平成": 1988}
 _SP = r"[ \t\u3000]*"
 _CLAIM_RE = re.compile(
