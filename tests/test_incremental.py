@@ -66,7 +66,7 @@ EDITS: list[Edit] = [
     _sub(A1, "title: はじめての記事", "title: 最初の記事"),  # title: the public surface
     _sub(A1, "order: 1", "order: 9"),  # reading order
     _sub(G1, "definition: 採用や評価を担当します。", "definition: 採用や評価、研修を担当します。"),  # definition
-    _sub(G1, "summary: 会社全体を支える仕事です。", "summary: 会社を支える仕事です。"),  # summary (toggletips)
+    _sub(G1, "summary: 仕事をしながら学ぶ研修です。", "summary: 働きながら学ぶ研修です。"),  # summary (toggletips)
     _sub(G2, "aliases: [年次有給休暇, 有休]", "aliases: [年次有給休暇]"),  # alias removed
     _sub(G2, "aliases: [年次有給休暇]", "aliases: [年次有給休暇, 有休]"),  # alias added back
     _sub(G1, "slug: ojt", "slug: ojt-kenshu"),  # slug renamed
@@ -136,6 +136,6 @@ def test_an_unchanged_site_renders_nothing_and_one_edit_renders_its_pages(tmp_pa
     one = b.build(changed=[G1])
     assert set(one.rendered) == {"glossary/jinji/index.html", "glossary/index.html",
                                  "glossary/group/gyomu/index.html", "glossary.json"}
-    EDITS[6](root)  # 総務's summary: also the toggletip lists of the articles that use it
+    EDITS[6](root)  # OJT's summary: also the toggletip list of the one article that uses it
     two = b.build(changed=[G1])
     assert "articles/first/index.html" in two.rendered and "articles/second/index.html" not in two.rendered
