@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from backoffice_site import __version__, cache, load, output, pages, parallel, resolve, search
+from backoffice_site import __version__, cache, load, output, pages, parallel, proofread, resolve, search
 from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc, Severity, promote_warnings
 from backoffice_site.render import Renderer, static_hashes
 
@@ -45,6 +45,7 @@ class BuildResult:
     site: resolve.Site | None = None
     rendered_pages: int = 0  # pages whose template actually ran this time
     written: int = 0  # files written to the output folder
+    proof: proofread.Proofread | None = None  # 表記 findings, for check --fix and check --terms
 
     @property
     def ok(self) -> bool:
@@ -113,6 +114,7 @@ class Builder:
         content = load.load_content(root, diags, base_url=opts.base_url, drafts=opts.drafts,
                                     memo=self.load_memo)
         site = resolve.resolve(content, diags, today())
+        proof = proofread.lint(root, site, diags)  # issue 15: 表記 rules → warnings (see proofread.py)
         statics = output.static_files(root / "static", diags)
         rendered = pages.render_markdown(site, diags, frozenset(statics), self.md_cache, opts.jobs)
 
@@ -167,6 +169,7 @@ class Builder:
             result_diags, files, statics, len(site.articles), len(site.terms), rendered=rendered,
             unused_terms=[t.slug for t in site.terms if not back[t.slug]], site=site,
             articles_linking={s: len(a) for s, a in back.items()}, rendered_pages=rendered_count,
+            proof=proof,
         )
         if result.ok and opts.out is not None:
             # The Pagefind bundle joins the files, so it is written in the same swap as the pages.

@@ -7,9 +7,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from backoffice_site import __version__, scaffold
+from backoffice_site import __version__, fix, scaffold
 from backoffice_site.build import BuildOptions, BuildResult, build
-from backoffice_site.diagnostics import count_line
+from backoffice_site.diagnostics import Loc, count_line
 from backoffice_site.pages import term_usage
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -48,7 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--strict", action="store_true", help="treat warnings as errors")
     c.add_argument("--drafts", action="store_true", help="include articles with draft: true")
     c.add_argument("--terms", action="store_true",
-                   help="print a usage report: how often each term is linked or left unlinked, and why")
+                   help="print a usage report: how often each term is linked or left unlinked, and why, "
+                   "and the variants (spellings to avoid) found per term")
+    c.add_argument("--fix", action="store_true",
+                   help="rewrite every 表記 warning (a term's variant or a style rule's avoided spelling) to "
+                   "the preferred spelling, in place; only the flagged characters change")
 
     n = sub.add_parser("new", help="create a new article or glossary term skeleton",
                        description="Create a valid skeleton; never overwrites an existing item.")
@@ -121,15 +125,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return serve(root, args.host, args.port, open_browser=args.open, drafts=args.drafts)
         if args.command == "check":
-            result = build(BuildOptions(root=root, strict=args.strict, drafts=args.drafts,
-                                        cache_dir=root / ".cache" / "backoffice-site"))
+            opts = BuildOptions(root=root, strict=args.strict, drafts=args.drafts,
+                                cache_dir=root / ".cache" / "backoffice-site")
+            result = build(opts)
+            fix_failed = False
+            if args.fix:
+                changed, fix_failed = run_fix(root, result)
+                if changed:
+                    result = build(opts)  # report what is left after fixing
             report(result)
+            if not args.fix:
+                hint_fix(result)
             if args.terms:
                 print_terms_report(result)
             if result.ok:
                 print(f"checked {result.articles} articles and {result.terms} terms: "
                       f"{count_line(result.diagnostics)}", file=sys.stderr)
-            return EXIT_OK if result.ok else EXIT_CONTENT
+            return EXIT_OK if result.ok and not fix_failed else EXIT_CONTENT
         out = _check_out(root, args.out if args.out else root / "public")
         result = build(BuildOptions(root=root, out=out, base_url=args.base_url, strict=args.strict,
                                     drafts=args.drafts, cache_dir=root / ".cache" / "backoffice-site",
@@ -148,6 +160,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def run_fix(root: Path, result: BuildResult) -> tuple[bool, bool]:
+    """``check --fix``: what changed, per file, on stdout. Returns (anything changed, a file failed)."""
+    findings = result.proof.findings if result.proof is not None else ()
+    changed = failed = False
+    files = spans = 0
+    for r in fix.fix(root, findings):
+        if r.error:
+            failed = True
+            print(f"{r.path}: error: {r.error}", file=sys.stderr)
+        if r.changes:
+            changed = True
+            files += 1
+            spans += len(r.changes)
+            print(f"{r.path}: fixed {len(r.changes)}")
+            for c in r.changes:
+                print(f"  {r.path}:{c.line}:{c.col}: '{c.found}' → '{c.prefer}'")
+        for f, why in r.skipped:
+            print(f"{f.loc}: warning: not fixed: {f.rule.message(f.found)}: {why}", file=sys.stderr)
+    print(f"fixed {spans} span{'s' if spans != 1 else ''} in {files} file{'s' if files != 1 else ''}"
+          if spans else "nothing to fix")
+    return changed, failed
+
+
+def hint_fix(result: BuildResult) -> None:
+    fixable = sum(1 for f in (result.proof.findings if result.proof is not None else ()) if f.fixable)
+    if fixable:
+        print(f"{fixable} 表記 finding{'s' if fixable != 1 else ''} can be rewritten with: backoffice-site check "
+              "--fix", file=sys.stderr)
+
+
 def print_terms_report(result: BuildResult) -> None:
     """Per term: articles linking it, linked and unlinked occurrences (and why), unused terms."""
     site = result.site
@@ -164,3 +206,20 @@ def print_terms_report(result: BuildResult) -> None:
               f"{excluded}\t{opted}")
     unused = [site.by_slug[s].name for s in result.unused_terms]
     print(f"\n{len(unused)} term(s) used by no article: {', '.join(unused) if unused else '-'}")
+    print_variants_report(result)
+
+
+def print_variants_report(result: BuildResult) -> None:
+    """Per term with ``variants:``: how often each avoided spelling was found, and where first."""
+    site, proof = result.site, result.proof
+    if site is None or proof is None or not any(t.variants for t in site.terms):
+        return
+    found: dict[tuple[str, str], list[Loc]] = {}
+    for f in proof.findings:
+        if f.rule.term is not None:
+            found.setdefault((f.rule.term, f.rule.avoid), []).append(f.loc)
+    print("\nterm\tvariant\tfound\tfirst at")
+    for t in site.terms:
+        for v, _ in t.variants:
+            places = found.get((t.slug, v), [])
+            print(f"{t.name}\t{v}\t{len(places)}\t{min(places) if places else '-'}")

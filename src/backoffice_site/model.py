@@ -17,6 +17,16 @@ class NavItem:
 
 
 @dataclass(frozen=True)
+class StyleRule:
+    """One entry of site.yaml ``style:``: a spelling to avoid in prose and the one to write instead."""
+
+    avoid: str  # NFKC
+    prefer: str
+    note: str
+    loc: Loc  # the 'avoid' value
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     title: str
     description: str
@@ -25,6 +35,9 @@ class SiteConfig:
     author: str
     nav: tuple[NavItem, ...]
     loc: Loc
+    # Proofreading rules change no page: kept out of equality and repr, which key the renderer and the
+    # page cache, so editing a rule does not re-render the whole site.
+    style: tuple[StyleRule, ...] = field(default=(), compare=False, repr=False)
 
     @functools.cached_property
     def base_path(self) -> str:
@@ -81,6 +94,8 @@ class Term:
     loc: Loc  # the list item
     definition_line: int  # 1-based line where the definition's text starts
     field_locs: dict[str, Loc] = field(default_factory=dict, compare=False, hash=False)
+    # Spellings to avoid (NFKC) with where each is written; unlike aliases they never link (issue 15).
+    variants: tuple[tuple[str, Loc], ...] = ()
 
     @property
     def url(self) -> str:
