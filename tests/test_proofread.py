@@ -387,3 +387,21 @@ def test_scanner_keeps_length_and_lines_and_findings_are_real(text: str) -> None
 def test_matcher_boundaries_are_the_linkers() -> None:
     m = TermMatcher([("パート", "p"), ("OJT", "o")])
     assert [x.name for x in m.finditer("アパートでパート。OJTとXOJT")] == ["パート", "OJT"]
+
+
+def test_a_variant_inside_an_accepted_name_is_not_found(tmp_path: Path) -> None:
+    """有給 for 有給休暇: found alone, not inside 有給休暇 or the alias 年次有給休暇; fixing it is final."""
+    gloss = (Path(__file__).parent / "fixtures/basic/content/glossary/roudou.yaml").read_text(encoding="utf-8")
+    gloss = gloss.replace("    aliases: [年次有給休暇, 有休]\n",
+                          "    aliases: [年次有給休暇, 有休]\n    variants: [有給]\n")
+    art = "content/articles/third.md"
+    root = make_site(tmp_path / "s", files={
+        "content/glossary/roudou.yaml": gloss,
+        art: "---\ntitle: 三番目\ndescription: 三つ目です。\n---\n\n有給を取ります。年次有給休暇と有給休暇です。\n"})
+    r = run_cli("check", "--root", root, "--fix")
+    assert r.code == 0, r.err
+    assert f"  {art}:6:1: '有給' → '有給休暇'" in r.out.splitlines()
+    assert "fixed 1 span in 1 file" in r.out
+    assert (root / art).read_text(encoding="utf-8").endswith("\n有給休暇を取ります。年次有給休暇と有給休暇です。\n")
+    again = run_cli("check", "--root", root, "--fix")
+    assert "nothing to fix" in again.out and not hyoki(again.diagnostics)

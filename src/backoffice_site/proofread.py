@@ -137,11 +137,14 @@ def rules_of(site: Site, diags: Diagnostics) -> tuple[Rule, ...]:
         else:
             seen[r.avoid] = r
             good.append(r)
-    # A preferred spelling that itself holds an avoided one would be flagged again after every fix.
-    matcher = TermMatcher((r.avoid, str(i)) for i, r in enumerate(good))
+    # A preferred spelling that itself holds an avoided one would be flagged again after every fix
+    # (unless it is inside an accepted name there, as 有給 is in 有給休暇).
+    matcher = matcher_for(tuple(good), names)
     loops = set()
     for r in good:
         for m in matcher.finditer(unicodedata.normalize("NFKC", r.prefer)):
+            if m.key == _ACCEPTED:
+                continue
             inner = good[int(m.key)]
             loops.add(id(r))
             diags.error(r.loc, f"'{r.avoid}' → '{r.prefer}': the preferred spelling contains the avoided "
@@ -154,15 +157,30 @@ def rules_of(site: Site, diags: Diagnostics) -> tuple[Rule, ...]:
 # Finding
 
 
+_ACCEPTED = ""  # matcher key of an accepted name: matched only so that nothing inside it is found
+
+
+def matcher_for(rules: tuple[Rule, ...], accepted: Iterable[str] = ()) -> TermMatcher:
+    """One matcher for every avoided spelling, plus the accepted names (terms and aliases).
+
+    An accepted name is matched too, and longest wins, so a spelling inside it is not reported: a variant
+    有給 of 有給休暇 is found in 有給を取る but not in 有給休暇 or 年次有給休暇 (and fixing it leaves
+    nothing to find again).
+    """
+    return TermMatcher([(r.avoid, str(i)) for i, r in enumerate(rules)] + [(n, _ACCEPTED) for n in accepted])
+
+
 def find(doc: Document, rules: tuple[Rule, ...], matcher: TermMatcher | None = None) -> tuple[Finding, ...]:
     """Every occurrence of an avoided spelling in the prose of ``doc`` (a pure function)."""
     if matcher is None:
-        matcher = TermMatcher((r.avoid, str(i)) for i, r in enumerate(rules))
+        matcher = matcher_for(rules)
     lines = _line_starts(doc.text)
     out: list[Finding] = []
     for seg in doc.segments:
         prose = mdscan.mask(seg.value) if seg.markdown else seg.value
         for m in matcher.finditer(prose):
+            if m.key == _ACCEPTED:
+                continue
             rule = rules[int(m.key)]
             found = seg.value[m.start:m.end]
             s, e = seg.origin[m.start], seg.origin[m.end - 1]
@@ -280,7 +298,7 @@ def lint(root: Path, site: Site, diags: Diagnostics) -> Proofread:
     rules = rules_of(site, diags)
     if not rules:
         return Proofread(rules, ())
-    matcher = TermMatcher((r.avoid, str(i)) for i, r in enumerate(rules))
+    matcher = matcher_for(rules, (n for t in site.terms for n in t.names))
     findings = tuple(f for doc in documents(root, site) for f in find(doc, rules, matcher))
     diags.extend(f.diagnostic() for f in findings)
     return Proofread(rules, findings)
