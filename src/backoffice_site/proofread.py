@@ -22,6 +22,7 @@ NFC) and its ``line:col``; ``fix`` turns those back into bytes of the file on di
 from __future__ import annotations
 
 import bisect
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -80,9 +81,10 @@ class Segment:
     """A piece of a file to proofread: its value, and where each of its characters sits in the file."""
 
     value: str
-    origin: tuple[int, ...]  # file offset per value index (-1: not placeable), plus one for the end
     markdown: bool
-    loc: Loc  # where the value starts, for a finding that cannot be placed exactly
+    loc: Loc  # where the value starts (for a YAML scalar, where its node starts)
+    start: int = -1  # the value is the file's text from this offset on; -1: a YAML scalar, placed by _aligned
+    style: str = ""  # the YAML scalar's style ('' plain, quote, '|' or '>')
 
 
 @dataclass(frozen=True)
@@ -139,9 +141,11 @@ def rules_of(site: Site, diags: Diagnostics) -> tuple[Rule, ...]:
             good.append(r)
     # A preferred spelling that itself holds an avoided one would be flagged again after every fix
     # (unless it is inside an accepted name there, as 有給 is in 有給休暇).
-    matcher = matcher_for(tuple(good), names)
+    suspects = [r for r in good if any(o.avoid in unicodedata.normalize("NFKC", r.prefer) for o in good)]
+    matcher = matcher_for(tuple(good), names) if suspects else None
     loops = set()
-    for r in good:
+    for r in suspects:
+        assert matcher is not None
         for m in matcher.finditer(unicodedata.normalize("NFKC", r.prefer)):
             if m.key == _ACCEPTED:
                 continue
@@ -178,12 +182,17 @@ def find(doc: Document, rules: tuple[Rule, ...], matcher: TermMatcher | None = N
     out: list[Finding] = []
     for seg in doc.segments:
         prose = mdscan.mask(seg.value) if seg.markdown else seg.value
+        origin: list[int] | None = None  # placed only when something is found (most values hold nothing)
         for m in matcher.finditer(prose):
             if m.key == _ACCEPTED:
                 continue
             rule = rules[int(m.key)]
             found = seg.value[m.start:m.end]
-            s, e = seg.origin[m.start], seg.origin[m.end - 1]
+            if seg.start >= 0:
+                s, e = seg.start + m.start, seg.start + m.end - 1
+            else:
+                origin = origin or _aligned(seg, doc.text, lines)
+                s, e = origin[m.start], origin[m.end - 1]
             if s >= 0 and e >= 0 and doc.text[s:e + 1] == found:
                 line = bisect.bisect_right(lines, s)
                 out.append(Finding(doc.path, line, s - lines[line - 1] + 1, s, e + 1, found, rule))
@@ -207,17 +216,21 @@ def _offset(lines: list[int], text: str, loc: Loc) -> int:
     return min(lines[loc.line - 1] + loc.col - 1, len(text))
 
 
-def _aligned(node: YScalar, text: str, lines: list[int], markdown: bool) -> Segment:
+def _scalar(node: YScalar, markdown: bool) -> Segment:
+    return Segment(node.value, markdown, node.loc, style=node.style)
+
+
+def _aligned(seg: Segment, text: str, lines: list[int]) -> list[int]:
     """Where each character of a YAML scalar's value was written.
 
     Quotes, indentation and line breaks are skipped; a character that cannot be found where it should
     be (an escape such as ``\\u3042``) leaves it and the rest of the value unplaced: those findings are
     still reported, at the value's start, but ``--fix`` leaves them to the editor.
     """
-    value = node.value
+    value = seg.value
     origin = [-1] * (len(value) + 1)
-    pos = _offset(lines, text, node.loc)
-    if node.style in ("|", ">"):
+    pos = _offset(lines, text, seg.loc)
+    if seg.style in ("|", ">"):
         nl = text.find("\n", pos)
         pos = len(text) if nl < 0 else nl + 1
     for i, ch in enumerate(value):
@@ -232,14 +245,14 @@ def _aligned(node: YScalar, text: str, lines: list[int], markdown: bool) -> Segm
             break
         origin[i] = pos
         pos += 1
-    return Segment(value, tuple(origin), markdown, node.loc)
+    return origin
 
 
 def _body(text: str, first_line: int, path: str) -> Segment:
     lines = _line_starts(text)
     start = lines[first_line - 1] if first_line - 1 < len(lines) else len(text)
     body = text[start:]
-    return Segment(body, tuple(range(start, len(text) + 1)), True, Loc(path, first_line, 1))
+    return Segment(body, True, Loc(path, first_line, 1), start=start)
 
 
 def article_document(path: str, text: str) -> Document | None:
@@ -250,11 +263,10 @@ def article_document(path: str, text: str) -> Document | None:
     segments = [_body(text, parts.body_first_line, path)]
     node = yamlsrc.parse(parts.yaml_text, path, Diagnostics(), parts.yaml_first_line - 1)
     if isinstance(node, YMap):
-        lines = _line_starts(text)
         for key in ("title", "description"):
             value = node.items.get(key)
             if value is not None and isinstance(value[1], YScalar):
-                segments.insert(0, _aligned(value[1], text, lines, markdown=False))
+                segments.insert(0, _scalar(value[1], markdown=False))
     return Document(path, text, tuple(segments))
 
 
@@ -266,7 +278,6 @@ def glossary_document(path: str, text: str) -> Document | None:
     terms = node.items.get("terms")
     if terms is None or not isinstance(terms[1], YSeq):
         return None
-    lines = _line_starts(text)
     segments = []
     for item in terms[1].items:
         if not isinstance(item, YMap):
@@ -274,21 +285,31 @@ def glossary_document(path: str, text: str) -> Document | None:
         for key, markdown in (("summary", False), ("definition", True)):
             value: tuple[Loc, YNode] | None = item.items.get(key)
             if value is not None and isinstance(value[1], YScalar):
-                segments.append(_aligned(value[1], text, lines, markdown))
+                segments.append(_scalar(value[1], markdown))
     return Document(path, text, tuple(segments))
 
 
-def documents(root: Path, site: Site) -> Iterable[Document]:
-    """The files the loaded site came from, read again (as text; load has already reported problems)."""
+def documents(root: Path, site: Site, rules: tuple[Rule, ...] = ()) -> Iterable[Document]:
+    """The files the loaded site came from, read again (as text; load has already reported problems).
+
+    With ``rules``, a file in which no avoided spelling occurs at all (after NFKC) is not parsed: most
+    files hold none, and this keeps proofreading out of the dev server's rebuild time. A file with a
+    backslash is always parsed (a YAML escape can spell what its text does not show).
+    """
+    quick = re.compile("|".join(re.escape(r.avoid) for r in sorted(rules, key=lambda r: -len(r.avoid))))
+
+    def may_hold(text: str) -> bool:
+        return not rules or "\\" in text or quick.search(unicodedata.normalize("NFKC", text)) is not None
+
     quiet = Diagnostics()
     for a in site.articles:
         text = read_text(root / a.source, root, quiet, MAX_ARTICLE_BYTES)
-        doc = article_document(a.source, text) if text is not None else None
+        doc = article_document(a.source, text) if text is not None and may_hold(text) else None
         if doc is not None:
             yield doc
     for g in site.groups:
         text = read_text(root / g.source, root, quiet)
-        doc = glossary_document(g.source, text) if text is not None else None
+        doc = glossary_document(g.source, text) if text is not None and may_hold(text) else None
         if doc is not None:
             yield doc
 
@@ -299,6 +320,6 @@ def lint(root: Path, site: Site, diags: Diagnostics) -> Proofread:
     if not rules:
         return Proofread(rules, ())
     matcher = matcher_for(rules, (n for t in site.terms for n in t.names))
-    findings = tuple(f for doc in documents(root, site) for f in find(doc, rules, matcher))
+    findings = tuple(f for doc in documents(root, site, rules) for f in find(doc, rules, matcher))
     diags.extend(f.diagnostic() for f in findings)
     return Proofread(rules, findings)
