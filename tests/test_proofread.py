@@ -436,3 +436,16 @@ def test_fast_nfkc_with_offsets_equals_the_reference(text: str) -> None:
     expected = (text, list(range(len(text) + 1))) if unicodedata.is_normalized("NFKC", text) \
         else _normalize_reference(text)
     assert _normalize_with_offsets(text) == expected
+
+
+def test_fix_through_a_symlink_rewrites_the_target_and_keeps_the_link(tmp_path: Path) -> None:
+    real = tmp_path / "real.md"
+    real.write_text("---\ntitle: t\ndescription: d\n---\n\nWワークです。\n", encoding="utf-8")
+    link = tmp_path / "link.md"
+    link.symlink_to(real)
+    doc = proofread.article_document("link.md", link.read_text(encoding="utf-8"))
+    assert doc is not None
+    result = fix.fix_file(link, "link.md", proofread.find(doc, _RULES))
+    assert [(c.line, c.col, c.found) for c in result.changes] == [(6, 1, "Wワーク")]
+    assert link.is_symlink()
+    assert real.read_text(encoding="utf-8").endswith("\nダブルワークです。\n")

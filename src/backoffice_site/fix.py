@@ -84,7 +84,8 @@ def fix_file(path: Path, name: str, findings: Iterable[Finding]) -> FileResult:
     if not changes:
         return FileResult(name, (), skipped)
     try:
-        _write_atomically(path, (_BOM if bom else b"") + new.encode("utf-8"))
+        # Through a symlink, the file it points at is rewritten (the link stays a link).
+        _write_atomically(path.resolve(), (_BOM if bom else b"") + new.encode("utf-8"))
     except OSError as exc:
         return FileResult(name, (), skipped, f"cannot write: {exc.strerror or exc}; the file was not changed")
     return FileResult(name, changes, skipped)
