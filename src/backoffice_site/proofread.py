@@ -9,7 +9,8 @@ Two kinds of rules, one matcher:
 Every ``avoid`` is compiled into one ``autolink.TermMatcher``, so the boundaries are exactly the linker's: a
 katakana spelling is not found inside a longer katakana word (パート is not in アパート), a spelling that
 starts or ends with a Latin letter or digit needs non-alphanumeric neighbours, and text is compared
-after NFKC (Ｗワーク is Wワーク).
+after NFKC (Ｗワーク is Wワーク). Term names and aliases are in the matcher too, so nothing inside an
+accepted name is reported (a variant 有給 of 有給休暇 is not found in 有給休暇).
 
 What is read: article bodies (headings included: an editor wants them consistent too), article titles and
 descriptions, term definitions and summaries. What is never read: front matter keys, code (fenced,
