@@ -454,8 +454,8 @@ def test_100000_terms_load_resolve_and_match(tmp_path: Path) -> None:
     assert not diags.errors, [d.format() for d in diags.errors[:5]]
     assert len(site.terms) == 100_000 + 6
     assert [m.key for m in matcher.finditer("本文の大量語12345と大量語99999。")] == ["t12345", "t99999"]
+    # the figures are printed, not asserted: tests never assert timings (a loaded machine is not a bug)
     print("100,000 terms: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()), file=sys.stderr)
-    assert sum(timings.values()) < 120
 
 
 @pytest.mark.skipif(not os.environ.get("BOS_SLOW"), reason="about 2 minutes; set BOS_SLOW=1 to run")

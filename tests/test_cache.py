@@ -73,11 +73,13 @@ def test_config_and_engine_version_changes_invalidate(site, monkeypatch: pytest.
     cfg = root / "content/site.yaml"
     cfg.write_text(cfg.read_text(encoding="utf-8").replace("テストサイト", "改名したサイト"), encoding="utf-8")
     renamed = Builder(opts(root, out=root / "public")).build()
-    assert renamed.rendered_pages == first.rendered_pages  # every page shows the site title
+    html = {p for p in first.files if p.endswith(".html")}
+    assert html and html <= set(renamed.rendered)  # every page shows the site title
+    assert "robots.txt" not in renamed.rendered  # it does not
     assert "改名したサイト" in renamed.files["articles/first/index.html"].decode()
     monkeypatch.setattr(cache, "__version__", "99.0.0")
     other_engine = Builder(opts(root, out=root / "public"))
-    assert other_engine.page_cache == {} and other_engine.md_cache == {}
+    assert other_engine.cache.pages == {} and other_engine.cache.markdown == {}
     assert build_mod.Builder(opts(root, out=root / "public")).build().ok
 
 

@@ -94,10 +94,11 @@ def test_json_ld_types(built: Path) -> None:
 def test_glossary_json_for_other_tools(built: Path) -> None:
     data = json.loads((built / "glossary.json").read_text(encoding="utf-8"))
     assert data["version"] == 1
+    assert data["facts_checked"] == "2026-02"
     assert {g["slug"] for g in data["groups"]} == {"gyomu", "roudou"}
     t = next(t for t in data["terms"] if t["slug"] == "yukyu-kyuka")
     assert t["sources"] == [{"title": "厚生労働省「年次有給休暇」", "url": "https://www.mhlw.go.jp/",
-                             "as_of": "2025-04-01"}]
+                             "as_of": "2025-04-01", "checked": "2026-02"}]
     assert t["used_in"] == ["https://example.org/articles/first/", "https://example.org/articles/second/"]
     assert t["see_also"] == ["kyuka"]
 

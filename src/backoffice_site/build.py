@@ -1,34 +1,31 @@
-"""The pipeline, end to end: load → resolve → render Markdown → pages → templates → write.
+"""The pipeline, end to end: load → resolve → Markdown → link → page kinds → lints → templates → write.
 
-``Builder`` keeps what it computed last time (parsed files, rendered Markdown, rendered pages), each
-keyed by a digest of everything it depends on, so a rebuild redoes only the work whose inputs changed.
-The result is always byte-identical to a build from scratch.
+``Builder`` keeps one cache (``BuildCache``) between builds: parsed files, rendered Markdown, and per page
+the digest of its view with the bytes it rendered to, plus which inputs each page read. A rebuild is told
+which paths changed (the dev server passes the watcher's batch) or works it out from the files; it then
+looks again only at the pages that read an input that changed, and renders only those whose view moved.
+The result is byte-identical to a cold build (tests/test_incremental.py checks that on random edits).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import hashlib
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from backoffice_site import __version__, cache, load, output, pages, parallel, proofread, resolve, search
+from backoffice_site import __version__, cache, lints, load, manifest, output, parallel, resolve, search
 from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc, Severity, promote_warnings
+from backoffice_site.incremental import Key, Reads, digest
+from backoffice_site.kinds import Kind, Page, PageSpec
+from backoffice_site.kinds.registry import PAGE_KINDS
+from backoffice_site.linked import LinkedSite, link
+from backoffice_site.markdown_stage import MarkdownCache, render_markdown
+from backoffice_site.options import BuildOptions as BuildOptions  # re-exported: callers build with it
 from backoffice_site.render import Renderer, static_hashes
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    root: Path
-    out: Path | None = None  # None: do not write (check, or the dev server serving from memory)
-    base_url: str | None = None
-    strict: bool = False
-    drafts: bool = False
-    jobs: int | None = None  # worker processes for big batches; None = one per core, 1 = serial
-    cache_dir: Path | None = None  # persistent cache (ROOT/.cache/backoffice-site); None = in memory only
-    search: bool = True  # run Pagefind over the pages when writing output
 
 
 @dataclass
@@ -39,20 +36,24 @@ class BuildResult:
     articles: int = 0
     terms: int = 0
     seconds: float = 0.0
-    rendered: pages.RenderedContent | None = None  # for reports such as check --terms
-    unused_terms: list[str] = field(default_factory=list)
-    articles_linking: dict[str, int] = field(default_factory=dict)
-    site: resolve.Site | None = None
-    rendered_pages: int = 0  # pages whose template actually ran this time
+    linked: LinkedSite | None = None  # for reports such as check --terms, and the dev server
+    rendered: tuple[str, ...] = ()  # files whose template (or serializer) actually ran this time
+    viewed_pages: int = 0  # pages whose view was built this time
     written: int = 0  # files written to the output folder
-    proof: proofread.Proofread | None = None  # 表記 findings, for check --fix and check --terms
+    page_count: int | None = None  # set when ``files`` is not filled (the no-change fast path)
 
     @property
     def ok(self) -> bool:
         return not any(d.severity is Severity.ERROR for d in self.diagnostics)
 
     @property
+    def rendered_pages(self) -> int:
+        return len(self.rendered)
+
+    @property
     def pages(self) -> int:
+        if self.page_count is not None:
+            return self.page_count
         return sum(1 for p in self.files if p.endswith(".html"))
 
 
@@ -64,126 +65,218 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-def _tree_digest(folder: Path) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    if folder.is_dir():
-        for p in sorted(folder.rglob("*")):
-            if p.is_file():
-                h.update(p.relative_to(folder).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
-    return h.hexdigest()
+@dataclass
+class BuildCache:
+    """The one cache: everything a build may reuse, persisted whole (see ``cache``)."""
+
+    load: load.LoadMemo = field(default_factory=dict)
+    markdown: MarkdownCache = field(default_factory=dict)
+    # path → (template or "", digest of the template and those it uses, digest of the view, bytes)
+    pages: dict[str, tuple[str, str, str, bytes]] = field(default_factory=dict)
+    reads: dict[str, frozenset[Key]] = field(default_factory=dict)  # path → inputs its view read
+    versions: dict[Key, str] = field(default_factory=dict)  # input → digest when last read
+    shared: str = ""  # digest of what every page depends on (engine, static file hashes)
+    search: search.SearchMemo = field(default_factory=dict)
 
 
 class Builder:
     """Builds a site again and again, redoing only what changed (the dev server keeps one)."""
 
-    def __init__(self, opts: BuildOptions):
+    def __init__(self, opts: BuildOptions, kinds: tuple[Kind, ...] = PAGE_KINDS):
         self.opts = opts
-        self.load_memo: load.LoadMemo = {}
-        self.md_cache: pages.MarkdownCache = {}
-        self.page_cache: dict[str, tuple[str, bytes]] = {}  # output path → (deps digest, bytes)
+        self.kinds = kinds  # the page kinds to build (kinds.registry); a site or a test may add its own
         self.renderer: Renderer | None = None
-        self.doc_memo: pages.DocMemo = {}
-        self.search_memo: search.SearchMemo = {}  # derived documents (glossary.json …) by input digest
         self.cache_key = cache.fingerprint((str(opts.root), opts.base_url, opts.drafts))
-        if opts.cache_dir is not None:
-            stored = cache.load(opts.cache_dir, self.cache_key)
-            if stored is not None:
-                self.load_memo = stored.get("load", {})
-                self.md_cache = stored.get("markdown", {})
-                self.page_cache = stored.get("pages", {})
-                self.doc_memo = stored.get("docs", {})
-                self.search_memo = stored.get("search", {})
+        self._cache: BuildCache | None = None  # loaded on first use: the no-change path does not need it
+        self._last: LinkedSite | None = None  # the previous build's linked site, in this process
 
-    def _cache_state(self) -> tuple[frozenset[str], ...]:
-        """Cheap summary of the caches' contents: the persistent copy is rewritten only when it moved."""
-        return (frozenset(v[0] for v in self.load_memo.values()), frozenset(self.md_cache),
-                frozenset(v[0] for v in self.doc_memo.values()), frozenset(v[0] for v in self.search_memo.values()))
+    @property
+    def cache(self) -> BuildCache:
+        if self._cache is None:
+            stored = cache.load(self.opts.cache_dir, self.cache_key) if self.opts.cache_dir is not None else None
+            found = stored.get("cache") if stored else None
+            self._cache = found if isinstance(found, BuildCache) else BuildCache()
+        return self._cache
 
     def save_cache(self) -> None:
         if self.opts.cache_dir is not None:
-            cache.save(self.opts.cache_dir, self.cache_key,
-                       {"load": self.load_memo, "markdown": self.md_cache, "pages": self.page_cache,
-                        "docs": self.doc_memo, "search": self.search_memo})
+            cache.save(self.opts.cache_dir, self.cache_key, {"cache": self.cache})
 
-    def build(self) -> BuildResult:
-        """Run every stage, collect every problem; write only when nothing is wrong."""
+    def build(self, changed: Iterable[str | Path] | None = None) -> BuildResult:
+        """Run every stage, collect every problem; write only when nothing is wrong.
+
+        ``changed``: the paths that changed since the last build, when the caller knows them (the dev
+        server). Only used to skip work; the result does not depend on it."""
         started = time.perf_counter()
-        opts, root = self.opts, self.opts.root
+        fast = self._unchanged_since_written()
+        if fast is not None:
+            fast.seconds = time.perf_counter() - started
+            return fast
+        opts, root, c = self.opts, self.opts.root, self.cache
         diags = Diagnostics()
-        before = self._cache_state()
-        content = load.load_content(root, diags, base_url=opts.base_url, drafts=opts.drafts,
-                                    memo=self.load_memo)
-        site = resolve.resolve(content, diags, today())
-        proof = proofread.lint(root, site, diags)  # issue 15: 表記 rules → warnings (see proofread.py)
+        known = _changed_files(root, changed)
+        content = load.load_content(root, diags, base_url=opts.base_url, drafts=opts.drafts, memo=c.load,
+                                    changed=known)
+        site = resolve.resolve(content, diags)
+        site = dataclasses.replace(site, page_urls=frozenset(u for k in self.kinds for u in k.urls(site)))
         statics = output.static_files(root / "static", diags)
-        rendered = pages.render_markdown(site, diags, frozenset(statics), self.md_cache, opts.jobs)
+        rendered = render_markdown(site, diags, frozenset(statics), c.markdown, opts.jobs)
+        ls = link(site, rendered)
 
-        referenced = pages.referenced_by_terms(site, rendered)
-        back = pages.backlinks(site, rendered)
-        for t in site.terms:
-            if not back[t.slug] and t.slug not in referenced:
-                diags.warning(t.loc, f"term '{t.name}' is used by no article and referred to by no other "
-                              "term; link it from an article or another term's see_also")
+        specs: list[PageSpec] = []
+        for kind in self.kinds:
+            specs.extend(kind.specs(ls, specs))
+        ls.pages = tuple((s.path, s.noindex, s.lastmod) for s in specs)
+        lints.run(lints.LintInput(root, ls, today(), frozenset(s.path for s in specs), frozenset(statics)), diags)
 
         hashes = static_hashes(statics)
         if self.renderer is None or self.renderer.config != content.config:
             self.renderer = Renderer(root, content.config, hashes)  # compiled templates are kept between builds
         renderer = self.renderer
         renderer.static_hashes = hashes
-        shared_key = (__version__, _tree_digest(root / "templates"), repr(content.config), sorted(hashes.items()))
-        files: dict[str, bytes] = {}
-        fresh_cache: dict[str, tuple[str, bytes]] = {}
-        todo: list[tuple[pages.Page, str]] = []
-        for page in pages.build_pages(site, rendered, back, renderer.abs_url, self.doc_memo):
-            if page.template is None:
-                files[page.path] = page.body
-                continue
-            key = pages.digest((shared_key, page.template, page.deps))
-            hit = self.page_cache.get(page.path)
-            if hit is not None and hit[0] == key:
-                files[page.path] = hit[1]
-                fresh_cache[page.path] = hit
-            else:
-                todo.append((page, key))
-
-        def render_one(i: int) -> tuple[bytes | None, tuple[Diagnostic, ...]]:
-            local = Diagnostics()
-            return renderer.render(todo[i][0], local), tuple(local.items)
-
-        for (page, key), (data, found) in zip(todo, parallel.ordered_map(render_one, len(todo), jobs=opts.jobs),
-                                              strict=True):
-            diags.extend(found)
-            if data is not None:
-                files[page.path] = data
-                fresh_cache[page.path] = (key, data)
-        rendered_count = len(todo)
-        self.page_cache = fresh_cache  # drops pages that no longer exist
-        for name in sorted(set(files) & set(statics)):
-            diags.error(Loc(f"static/{name}"), f"static file '{name}' would overwrite a generated page; "
-                        "rename or move it")
+        shared = digest((__version__, sorted(hashes.items())))
+        tdigests = renderer.template_digests()
+        look = self._pages_to_view(ls, specs, shared)
+        look.update(p for p, rec in c.pages.items() if rec[0] and tdigests.get(rec[0]) != rec[1])
+        files, rendered_paths = self._render(ls, specs, look, renderer, tdigests, shared, diags)
+        c.shared = shared
+        self._last = ls
 
         result_diags = diags.sorted()
         if opts.strict:
             result_diags = promote_warnings(result_diags)
-        result = BuildResult(
-            result_diags, files, statics, len(site.articles), len(site.terms), rendered=rendered,
-            unused_terms=[t.slug for t in site.terms if not back[t.slug]], site=site,
-            articles_linking={s: len(a) for s, a in back.items()}, rendered_pages=rendered_count,
-            proof=proof,
-        )
+        result = BuildResult(result_diags, files, statics, len(site.articles), len(site.terms), linked=ls,
+                             rendered=rendered_paths, viewed_pages=len(look))
         if result.ok and opts.out is not None:
             # The Pagefind bundle joins the files, so it is written in the same swap as the pages.
             if opts.search:
-                files.update(search.index(files, result.diagnostics, self.search_memo))
+                files.update(search.index(files, result.diagnostics, c.search))
             try:
                 result.written = output.write_site(opts.out, files, statics)
             except output.OutputError as exc:
                 result.diagnostics.append(Diagnostic(Loc(str(opts.out)), Severity.ERROR, str(exc)))
             else:
-                if result.written or rendered_count or self._cache_state() != before:
-                    self.save_cache()
+                self.save_cache()
+                self._record_written(result, diags.sorted())
         result.seconds = time.perf_counter() - started
         return result
+
+    def _unchanged_since_written(self) -> BuildResult | None:
+        """The CLI's no-change path (see ``manifest``): the stored result, without loading the build cache."""
+        if self._last is not None:
+            return None
+        m = manifest.fast(self.opts)
+        if m is None:
+            return None
+        found = list(m.diagnostics)
+        return BuildResult(promote_warnings(found) if self.opts.strict else found, articles=m.articles,
+                           terms=m.terms, page_count=m.pages)
+
+    def _record_written(self, result: BuildResult, raw: list[Diagnostic]) -> None:
+        o = self.opts
+        if o.cache_dir is not None and o.out is not None:
+            manifest.save(o.cache_dir, manifest.record(manifest.key_for(o), o.root, o.out, tuple(raw),
+                                                       result.pages, result.articles, result.terms))
+
+    def _pages_to_view(self, ls: LinkedSite, specs: list[PageSpec], shared: str) -> set[str]:
+        """The pages whose view must be built again: every page when what all pages share changed or the
+        page set moved, else those that read an input whose digest changed (the reverse index)."""
+        c = self.cache
+        paths = {s.path for s in specs}
+        if c.shared != shared or set(c.reads) != paths:
+            return paths
+        prev = self._last
+        if prev is not None:  # same process: only inputs whose values are not equal can have changed
+            candidates = _candidate_keys(prev, ls)
+        else:
+            candidates = {k for keys in c.reads.values() for k in keys}
+        moved = {k for k in candidates if c.versions.get(k) != ls.version(k)}
+        if not moved:
+            return set()
+        return {p for p, keys in c.reads.items() if not keys.isdisjoint(moved)}
+
+    def _render(self, ls: LinkedSite, specs: list[PageSpec], look: set[str], renderer: Renderer,
+                tdigests: dict[str, str], shared: str, diags: Diagnostics) -> tuple[dict[str, bytes], tuple[str, ...]]:
+        c = self.cache
+        files: dict[str, bytes] = {}
+        todo: list[tuple[Page, tuple[str, str, str]]] = []
+        fresh_pages: dict[str, tuple[str, str, str, bytes]] = {}
+        fresh_reads: dict[str, frozenset[Key]] = {}
+        for spec in specs:
+            hit = c.pages.get(spec.path)
+            if spec.path not in look and hit is not None:
+                files[spec.path] = hit[3]
+                fresh_pages[spec.path] = hit
+                fresh_reads[spec.path] = c.reads[spec.path]
+                continue
+            r = Reads()
+            page = spec.build(ls, r)
+            fresh_reads[spec.path] = frozenset(r.keys)
+            for k in r.keys:
+                c.versions[k] = ls.version(k)
+            template = page.template or ""
+            # asset URLs carry the static files' hashes (``shared``): a page shows them through the globals
+            key = (template, tdigests.get(template, ""), digest((shared, page.path, template, page.view)))
+            if hit is not None and hit[:3] == key:
+                files[spec.path] = hit[3]
+                fresh_pages[spec.path] = hit
+            else:
+                todo.append((page, key))
+
+        def render_one(i: int) -> tuple[bytes | None, tuple[Diagnostic, ...]]:
+            page = todo[i][0]
+            if page.write is not None:
+                return page.write(page.view), ()
+            local = Diagnostics()
+            return renderer.render(page.path, page.template or "", page.view, local), tuple(local.items)
+
+        for (page, key), (data, found) in zip(todo, parallel.ordered_map(render_one, len(todo), jobs=self.opts.jobs),
+                                              strict=True):
+            diags.extend(found)
+            if data is not None:
+                files[page.path] = data
+                fresh_pages[page.path] = (*key, data)
+            else:
+                fresh_reads.pop(page.path, None)  # a failed page is looked at again next time
+        c.pages, c.reads = fresh_pages, fresh_reads
+        return files, tuple(page.path for page, _ in todo)
+
+
+def _candidate_keys(prev: LinkedSite, ls: LinkedSite) -> set[Key]:
+    """Inputs that may differ between two linked sites: those of items whose values are not equal, and
+    every whole-site list (cheap to digest)."""
+    keys: set[Key] = {("config",), ("articles",), ("terms",), ("groups",), ("article_order",),
+                      ("term_order",), ("pages",)}
+    old_a = {a.slug: a for a in prev.site.articles}
+    for a in ls.site.articles:
+        r = ls.rendered.articles[a.slug]
+        if old_a.get(a.slug) != a or prev.rendered.articles.get(a.slug) is not r:
+            keys.update({("article", a.slug), ("article_sig", a.slug)})
+            was = prev.rendered.articles.get(a.slug)
+            # the terms it links show it among their backlinks (title, description, date)
+            keys.update(("backlinks", t) for t in {*r.mentions, *(was.mentions if was else ())})
+    for t in ls.site.terms:
+        if (prev.site.by_slug.get(t.slug) != t or prev.rendered.definitions.get(t.slug) is not
+                ls.rendered.definitions[t.slug] or prev.site.see_also.get(t.slug) != ls.site.see_also.get(t.slug)):
+            keys.update({("term", t.slug), ("term_sig", t.slug)})
+    for slug, back in ls.backlinks.items():
+        if prev.backlinks.get(slug) != back:
+            keys.add(("backlinks", slug))
+    return keys
+
+
+def _changed_files(root: Path, changed: Iterable[str | Path] | None) -> frozenset[Path] | None:
+    """The changed files as the loader names them; None (look at every file) when a change names a folder
+    (or anything without a file suffix), which may stand for files the watcher did not list one by one."""
+    if changed is None:
+        return None
+    out = set()
+    for p in changed:
+        full = root / p
+        if full.is_dir() or not full.suffix:
+            return None
+        out.add(full)
+    return frozenset(out)
 
 
 def build(opts: BuildOptions) -> BuildResult:

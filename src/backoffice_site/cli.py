@@ -6,11 +6,19 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from backoffice_site import __version__, fix, scaffold
-from backoffice_site.build import BuildOptions, BuildResult, build
-from backoffice_site.diagnostics import Loc, count_line
-from backoffice_site.pages import term_usage
+from backoffice_site import __version__, manifest
+from backoffice_site.diagnostics import Loc, count_line, promote_warnings
+from backoffice_site.options import BuildOptions
+from backoffice_site.report import print_diagnostics
+
+if TYPE_CHECKING:
+    from backoffice_site.build import BuildResult
+    from backoffice_site.proofread import Finding
+
+# The engine (Markdown, Jinja, …) is imported only when a build really runs: a build whose inputs and
+# output did not move since it last wrote the site answers from its record (see ``manifest``).
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -104,17 +112,15 @@ def _check_out(root: Path, out: Path) -> Path:
 
 
 def report(result: BuildResult) -> None:
-    stream = sys.stderr
-    for d in result.diagnostics:
-        print(d.format(), file=stream)
-    if result.diagnostics:
-        print(count_line(result.diagnostics), file=stream)
+    print_diagnostics(result.diagnostics, sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "new":
+            from backoffice_site import scaffold
+
             root = _check_root(args.root)
             if args.kind == "article":
                 return scaffold.new_article(root, args.slug, args.title)
@@ -125,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return serve(root, args.host, args.port, open_browser=args.open, drafts=args.drafts)
         if args.command == "check":
+            from backoffice_site.build import build
+
             opts = BuildOptions(root=root, strict=args.strict, drafts=args.drafts,
                                 cache_dir=root / ".cache" / "backoffice-site")
             result = build(opts)
@@ -135,17 +143,29 @@ def main(argv: Sequence[str] | None = None) -> int:
                     result = build(opts)  # report what is left after fixing
             report(result)
             if not args.fix:
-                hint_fix(result)
+                hint_fix(root, result)
             if args.terms:
-                print_terms_report(result)
+                print_terms_report(result, root)
             if result.ok:
                 print(f"checked {result.articles} articles and {result.terms} terms: "
                       f"{count_line(result.diagnostics)}", file=sys.stderr)
             return EXIT_OK if result.ok and not fix_failed else EXIT_CONTENT
         out = _check_out(root, args.out if args.out else root / "public")
-        result = build(BuildOptions(root=root, out=out, base_url=args.base_url, strict=args.strict,
-                                    drafts=args.drafts, cache_dir=root / ".cache" / "backoffice-site",
-                                    search=not args.no_search))
+        opts = BuildOptions(root=root, out=out, base_url=args.base_url, strict=args.strict, drafts=args.drafts,
+                            cache_dir=root / ".cache" / "backoffice-site", search=not args.no_search)
+        last = manifest.fast(opts)
+        if last is not None:
+            found = list(last.diagnostics)
+            print_diagnostics(promote_warnings(found) if args.strict else found, sys.stderr)
+            if args.strict and found:
+                print(f"build failed; {out} was not changed", file=sys.stderr)
+                return EXIT_CONTENT
+            print(f"{out} is up to date: {last.pages} pages ({last.articles} articles, {last.terms} terms), "
+                  "nothing changed since it was written")
+            return EXIT_OK
+        from backoffice_site.build import build
+
+        result = build(opts)
         report(result)
         if not result.ok:
             print(f"build failed; {out} was not changed", file=sys.stderr)
@@ -160,12 +180,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _findings(root: Path, result: BuildResult) -> tuple[Finding, ...]:
+    """The build's 表記 findings (the proofreading lint reports them; this gets them as data)."""
+    from backoffice_site import proofread
+    from backoffice_site.diagnostics import Diagnostics
+
+    if result.linked is None:
+        return ()
+    return proofread.lint(root, result.linked.site, Diagnostics()).findings
+
+
 def run_fix(root: Path, result: BuildResult) -> tuple[bool, bool]:
     """``check --fix``: what changed, per file, on stdout. Returns (anything changed, a file failed)."""
-    findings = result.proof.findings if result.proof is not None else ()
+    from backoffice_site import fix
+
     changed = failed = False
     files = spans = 0
-    for r in fix.fix(root, findings):
+    for r in fix.fix(root, _findings(root, result)):
         if r.error:
             failed = True
             print(f"{r.path}: error: {r.error}", file=sys.stderr)
@@ -183,39 +214,44 @@ def run_fix(root: Path, result: BuildResult) -> tuple[bool, bool]:
     return changed, failed
 
 
-def hint_fix(result: BuildResult) -> None:
-    fixable = sum(1 for f in (result.proof.findings if result.proof is not None else ()) if f.fixable)
+def hint_fix(root: Path, result: BuildResult) -> None:
+    if not any("表記: " in d.message for d in result.diagnostics):
+        return  # (no need to look again)
+    fixable = sum(1 for f in _findings(root, result) if f.fixable)
     if fixable:
         print(f"{fixable} 表記 finding{'s' if fixable != 1 else ''} can be rewritten with: backoffice-site check "
               "--fix", file=sys.stderr)
 
 
-def print_terms_report(result: BuildResult) -> None:
+def print_terms_report(result: BuildResult, root: Path) -> None:
     """Per term: articles linking it, linked and unlinked occurrences (and why), unused terms."""
-    site = result.site
-    if site is None or result.rendered is None:
+    from backoffice_site.linked import term_usage
+
+    ls = result.linked
+    if ls is None:
         return
-    usage = term_usage(site, result.rendered)
+    site = ls.site
+    usage = term_usage(ls)
     print("term\treading\tarticles\tlinked\tunlinked:repeat\tunlinked:excluded-context\t"
           "unlinked:opted-out")
     for t in site.terms:
         c = usage.get(t.slug)
         linked, repeat, excluded, opted = (c[k] if c else 0 for k in ("linked", "repeat", "excluded",
                                                                         "opted_out"))
-        print(f"{t.name}\t{t.reading}\t{result.articles_linking.get(t.slug, 0)}\t{linked}\t{repeat}\t"
+        print(f"{t.name}\t{t.reading}\t{len(ls.backlinks[t.slug])}\t{linked}\t{repeat}\t"
               f"{excluded}\t{opted}")
-    unused = [site.by_slug[s].name for s in result.unused_terms]
+    unused = [t.name for t in site.terms if not ls.backlinks[t.slug]]
     print(f"\n{len(unused)} term(s) used by no article: {', '.join(unused) if unused else '-'}")
-    print_variants_report(result)
+    print_variants_report(result, root)
 
 
-def print_variants_report(result: BuildResult) -> None:
+def print_variants_report(result: BuildResult, root: Path) -> None:
     """Per term with ``variants:``: how often each avoided spelling was found, and where first."""
-    site, proof = result.site, result.proof
-    if site is None or proof is None or not any(t.variants for t in site.terms):
+    site = result.linked.site if result.linked is not None else None
+    if site is None or not any(t.variants for t in site.terms):
         return
     found: dict[tuple[str, str], list[Loc]] = {}
-    for f in proof.findings:
+    for f in _findings(root, result):
         if f.rule.term is not None:
             found.setdefault((f.rule.term, f.rule.avoid), []).append(f.loc)
     print("\nterm\tvariant\tfound\tfirst at")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
+import os
 import re
+import time
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 from backoffice_site import frontmatter, kana, yamlsrc
+from backoffice_site.dates import as_partial_date
 from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc, did_you_mean
 from backoffice_site.model import Article, Content, Group, NavItem, SiteConfig, SourceRef, StyleRule, Term
 from backoffice_site.romaji import romanize
@@ -20,13 +22,13 @@ from backoffice_site.yamlsrc import YMap, YNode, YScalar, YSeq, one_line, shown
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 T = TypeVar("T")
 
-SITE_FIELDS = ("title", "description", "base_url", "language", "author", "nav", "style")
+SITE_FIELDS = ("title", "description", "base_url", "language", "author", "nav", "facts_checked", "style")
 STYLE_FIELDS = ("avoid", "prefer", "note")
 ARTICLE_FIELDS = ("title", "description", "slug", "order", "date", "updated", "tags", "draft", "autolink")
 GROUP_FIELDS = ("group", "description", "terms")
 TERM_FIELDS = ("term", "reading", "definition", "slug", "en", "aliases", "summary", "see_also",
                "sources", "review_by", "not_in", "no_autolink", "variants")
-SOURCE_FIELDS = ("title", "url", "as_of")
+SOURCE_FIELDS = ("title", "url", "as_of", "checked")
 
 
 class _Fields:
@@ -117,6 +119,8 @@ def load_config(root: Path, diags: Diagnostics, base_url: str | None = None) -> 
         author=f.get("author", _str) or "",
         nav=tuple(nav),
         loc=node.loc,
+        facts_checked=f.get("facts_checked", as_partial_date),
+        value_locs={k: v[1].loc for k, v in node.items.items()},
         style=_load_style(f.node_of("style"), diags),
     )
 
@@ -177,13 +181,13 @@ def load_article(path: Path, root: Path, diags: Diagnostics) -> Article | None:
                     "'-' (e.g. keiri-zaimu)")
         return None
     tags = f.get("tags", yamlsrc.as_str_list)
-    if title is None or description is None:
-        return None
+    # A missing title or description is reported above; the article still exists (titled by its slug)
+    # so that links to it are not reported as dead too: one mistake, one error.
     return Article(
         source=name,
         slug=slug,
-        title=title,
-        description=description,
+        title=title if title is not None else slug,
+        description=description or "",
         order=f.get("order", yamlsrc.as_int),
         date=f.get("date", yamlsrc.as_date),
         updated=f.get("updated", yamlsrc.as_date),
@@ -201,21 +205,23 @@ def _load_sources(node: YNode | None, diags: Diagnostics) -> tuple[SourceRef, ..
     if node is None:
         return ()
     if not isinstance(node, YSeq):
-        diags.error(node.loc, "'sources' must be a list of entries with 'title:', 'url:' and 'as_of:'")
+        diags.error(node.loc, "'sources' must be a list of entries with 'title:', 'url:' and 'checked:'")
         return ()
     out = []
     for item in node.items:
         if not isinstance(item, YMap):
-            diags.error(item.loc, "each source needs 'title:', 'url:' and 'as_of:'")
+            diags.error(item.loc, "each source needs 'title:', 'url:' and 'checked:'")
             continue
         f = _Fields(item, SOURCE_FIELDS, "a source", diags)
         title = f.get("title", _str, required=True, what=" in this source")
         url = f.get("url", _str, required=True, what=" in this source")
-        as_of = f.get("as_of", yamlsrc.as_date)
+        as_of = f.get("as_of", as_partial_date)
+        checked = f.get("checked", as_partial_date)
         if url is not None and not re.match(r"^https?://\S+$", url):
             diags.error(f.loc("url") or item.loc, f"source url '{shown(url)}' must start with http:// or https://")
         if title and url:
-            out.append(SourceRef(title, url, as_of, item.loc))
+            out.append(SourceRef(title, url, as_of, item.loc, checked,
+                                 {k: v[1].loc for k, v in item.items.items()}))
     return tuple(out)
 
 
@@ -225,13 +231,16 @@ def _load_term(item: YMap, group_slug: str, diags: Diagnostics) -> Term | None:
     reading = f.get("reading", _str, required=True, what=" (the term's reading in kana)")
     definition_node = f.node_of("definition")
     definition = f.get("definition", _str, required=True)
-    if name is None or reading is None or definition is None:
+    if name is None:
         return None
+    # A term missing its reading or definition (reported above) still exists for name and link checks,
+    # so one mistake gives one error instead of one more per mention of the term.
     name = unicodedata.normalize("NFKC", name).strip()
-    reading = unicodedata.normalize("NFKC", reading).strip()
+    reading = unicodedata.normalize("NFKC", reading).strip() if reading is not None else ""
+    definition = definition if definition is not None else ""
     if not one_line(name, f.loc("term") or item.loc, "term", diags):
         return None
-    bad = kana.non_kana(reading)
+    bad = kana.non_kana(reading) if reading else []
     rloc = f.loc("reading") or item.loc
     if bad:
         chars = "".join(sorted({c for _, c in bad}))
@@ -320,54 +329,76 @@ def default_slug(reading: str) -> str:
     return romanize(reading) or "term"
 
 
-# path → (content hash, loaded value, its diagnostics): a file is parsed again only when its bytes change.
-LoadMemo = dict[str, tuple[str, object, tuple[Diagnostic, ...]]]
+# path → (stat signature, content hash, loaded value, its diagnostics): a file is parsed again only when
+# its bytes change, and read again only when its stat signature moved (see ``_unchanged_since``).
+LoadMemo = dict[str, tuple[tuple[int, int, int, int], str, object, tuple[Diagnostic, ...]]]
+RACY_NS = 2_000_000_000  # file times are coarser than they look: see _unchanged_since
+
+
+def _stat_sig(st: os.stat_result) -> tuple[int, int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ino, time.time_ns())
+
+
+def _unchanged_since(old: tuple[int, int, int, int], st: os.stat_result) -> bool:
+    """The file is the one we read: same size, time and inode, and its time was already RACY_NS older than
+    the moment we read it (as git does: an edit in the same clock tick as our read could keep the time)."""
+    size, mtime, ino, read_at = old
+    return (st.st_size, st.st_mtime_ns, st.st_ino) == (size, mtime, ino) and mtime < read_at - RACY_NS
 
 
 def _memoized(memo: LoadMemo | None, path: Path, root: Path, diags: Diagnostics,
-              loader: Callable[[Path, Path, Diagnostics], T | None]) -> T | None:
+              loader: Callable[[Path, Path, Diagnostics], T | None], trusted: bool = False) -> T | None:
+    """``trusted``: the caller knows the file did not change since the memo entry (dev server batches)."""
     if memo is None:
-        return loader(path, root, diags)
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:  # never read a huge file whole just to hash it
-            return loader(path, root, diags)
-        digest = hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
-    except OSError:
         return loader(path, root, diags)
     key = str(path)
     hit = memo.get(key)
-    if hit is not None and hit[0] == digest:
-        diags.extend(hit[2])
-        return hit[1]  # type: ignore[return-value]
+    if trusted and hit is not None:
+        diags.extend(hit[3])
+        return hit[2]  # type: ignore[return-value]
+    try:
+        st = path.stat()
+        if hit is not None and _unchanged_since(hit[0], st):
+            diags.extend(hit[3])
+            return hit[2]  # type: ignore[return-value]
+        if st.st_size > MAX_FILE_BYTES:  # never read a huge file whole just to hash it
+            return loader(path, root, diags)
+        sig = _stat_sig(st)
+        digest = hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+    except OSError:
+        return loader(path, root, diags)
+    if hit is not None and hit[1] == digest:
+        memo[key] = (sig, digest, hit[2], hit[3])
+        diags.extend(hit[3])
+        return hit[2]  # type: ignore[return-value]
     local = Diagnostics()
     value = loader(path, root, local)
     diags.extend(local.items)
-    memo[key] = (digest, value, tuple(local.items))
+    memo[key] = (sig, digest, value, tuple(local.items))
     return value
 
 
 def load_content(root: Path, diags: Diagnostics, *, base_url: str | None = None,
-                 drafts: bool = False, memo: LoadMemo | None = None) -> Content:
+                 drafts: bool = False, memo: LoadMemo | None = None,
+                 changed: frozenset[Path] | None = None) -> Content:
+    """``changed``: when known (the dev server's batch), the only files that may differ from ``memo``."""
     with yamlsrc.paused_gc():
-        return _load_content(root, diags, base_url=base_url, drafts=drafts, memo=memo)
+        return _load_content(root, diags, base_url=base_url, drafts=drafts, memo=memo, changed=changed)
 
 
 def _load_content(root: Path, diags: Diagnostics, *, base_url: str | None, drafts: bool,
-                  memo: LoadMemo | None) -> Content:
+                  memo: LoadMemo | None, changed: frozenset[Path] | None) -> Content:
     config = load_config(root, diags, base_url)
     articles = []
     for p in walk(root / "content" / "articles", (".md", ".markdown"), root, diags):
-        a = _memoized(memo, p, root, diags, load_article)
+        a = _memoized(memo, p, root, diags, load_article, changed is not None and p not in changed)
         if a is not None and (drafts or not a.draft):
             articles.append(a)
     articles.sort(key=lambda a: (a.order is None, a.order or 0, a.slug))
     groups = []
     for p in walk(root / "content" / "glossary", (".yaml", ".yml"), root, diags):
-        g = _memoized(memo, p, root, diags, load_group)
+        g = _memoized(memo, p, root, diags, load_group, changed is not None and p not in changed)
         if g is not None:
             groups.append(g)
     return Content(config, tuple(articles), tuple(groups))
 
-
-def today() -> dt.date:
-    return dt.date.today()

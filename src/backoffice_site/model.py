@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
+from typing import ClassVar
 from urllib.parse import urlsplit
 
+from backoffice_site.dates import PartialDate
 from backoffice_site.diagnostics import Loc
 
 
@@ -35,6 +37,10 @@ class SiteConfig:
     author: str
     nav: tuple[NavItem, ...]
     loc: Loc
+    # The month (or day) up to which the site's facts were checked; pages show it, and no source's
+    # ``checked`` and no 時点 a page claims may lie after it (issue 13).
+    facts_checked: PartialDate | None = None
+    value_locs: dict[str, Loc] = field(default_factory=dict, compare=False, hash=False)  # field → its value
     # Proofreading rules change no page: kept out of equality and repr, which key the renderer and the
     # page cache, so editing a rule does not re-render the whole site.
     style: tuple[StyleRule, ...] = field(default=(), compare=False, repr=False)
@@ -48,6 +54,8 @@ class SiteConfig:
 
 @dataclass(frozen=True)
 class Article:
+    DIGEST_SKIP: ClassVar[frozenset[str]] = frozenset({"loc", "field_locs", "body_line"})  # see incremental
+
     source: str  # path relative to the root, e.g. content/articles/keiri.md
     slug: str
     title: str
@@ -72,12 +80,16 @@ class Article:
 class SourceRef:
     title: str
     url: str
-    as_of: dt.date | None
+    as_of: PartialDate | None  # a date the source itself states (publication, effect, update)
     loc: Loc
+    checked: PartialDate | None = None  # how far our verification of this source reaches
+    value_locs: dict[str, Loc] = field(default_factory=dict, compare=False, hash=False)  # field → its value
 
 
 @dataclass(frozen=True)
 class Term:
+    DIGEST_SKIP: ClassVar[frozenset[str]] = frozenset({"loc", "field_locs", "definition_line"})
+
     name: str
     reading: str
     slug: str

@@ -5,8 +5,10 @@ A failed build (content errors, a full disk, a crash) leaves the previous output
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -116,7 +118,24 @@ def _unchanged(out_dir: Path, wanted: dict[str, bytes | Path]) -> set[str] | Non
     return same
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one atomic step (Linux renameat2 RENAME_EXCHANGE): a build killed at any moment
+    leaves either the old or the new output, never none. False where the system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0  # type: ignore[no-any-return]
+
+
 def swap_in(new: Path, out_dir: Path) -> None:
+    if out_dir.exists() and _exchange(new, out_dir):
+        shutil.rmtree(new, ignore_errors=True)  # ``new`` now holds the old output
+        return
     old = None
     if out_dir.exists():
         old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")

@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.meta
 from markupsafe import Markup
 
+from backoffice_site.dates import PartialDate
 from backoffice_site.diagnostics import Diagnostics, Loc
 from backoffice_site.model import SiteConfig
-from backoffice_site.pages import Page
 from backoffice_site.sources import rel
 
 
@@ -26,7 +27,9 @@ def jsonld(value: Any) -> Markup:
     return Markup(text)
 
 
-def date_ja(d: dt.date | None) -> str:
+def date_ja(d: dt.date | PartialDate | None) -> str:
+    if isinstance(d, PartialDate):
+        return d.ja()
     return f"{d.year}年{d.month}月{d.day}日" if d else ""
 
 
@@ -51,6 +54,7 @@ class Renderer:
         self.env.globals["abs_url"] = self.abs_url
         self.static_hashes = static_hashes  # replaced on each build; the environment is kept
         self.env.globals["asset"] = self.asset
+        self._refs: dict[str, tuple[str, ...]] = {}  # template source digest → templates it references
 
     def asset(self, path: str) -> str:
         """URL of a static file with a content hash, so browsers can cache it for as long as it is unchanged."""
@@ -63,22 +67,54 @@ class Renderer:
     def abs_url(self, rel_url: str) -> str:
         return self.config.base_url + rel_url.lstrip("/")
 
-    def render(self, page: Page, diags: Diagnostics) -> bytes | None:
-        if page.template is None:
-            return page.body
+    def template_digests(self) -> dict[str, str]:
+        """Per template: a digest of its file and of every template it extends, includes or imports,
+        read from the templates themselves (jinja2.meta), so an edit re-renders exactly the pages using it."""
+        own: dict[str, tuple[str, tuple[str, ...]]] = {}
+        for p in sorted(self.templates_dir.rglob("*.html")) if self.templates_dir.is_dir() else ():
+            name = p.relative_to(self.templates_dir).as_posix()
+            try:
+                source = p.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                own[name] = ("", ())
+                continue
+            h = hashlib.blake2b(source.encode(), digest_size=16).hexdigest()
+            refs = self._refs.get(h)
+            if refs is None:
+                try:
+                    found = jinja2.meta.find_referenced_templates(self.env.parse(source))
+                    refs = tuple(sorted(r for r in found if r))
+                except jinja2.TemplateSyntaxError:
+                    refs = ()  # reported when a page renders with it
+                self._refs[h] = refs
+            own[name] = (h, refs)
+        out: dict[str, str] = {}
+        for name in own:
+            seen, stack = set(), [name]
+            while stack:
+                n = stack.pop()
+                if n not in seen:
+                    seen.add(n)
+                    stack.extend(own.get(n, ("", ()))[1])
+            out[name] = hashlib.blake2b(repr(sorted((n, own.get(n, ("", ()))[0]) for n in seen)).encode(),
+                                        digest_size=16).hexdigest()
+        return out
+
+    def render(self, path: str, template_name: str, view: dict[str, Any], diags: Diagnostics) -> bytes | None:
+        """One page: ``view`` is all the template sees besides the globals registered above."""
         try:
-            template = self.env.get_template(page.template)
-            return template.render(page.context).encode("utf-8")
+            template = self.env.get_template(template_name)
+            return template.render(view).encode("utf-8")
         except jinja2.TemplateSyntaxError as exc:
-            name = exc.filename or str(self.templates_dir / (exc.name or page.template))
+            name = exc.filename or str(self.templates_dir / (exc.name or template_name))
             diags.error(Loc(rel(self.root, Path(name)), exc.lineno or 1, 1),
                         f"template syntax error: {exc.message}")
         except jinja2.TemplateNotFound as exc:
-            diags.error(Loc(f"templates/{page.template}"), f"template not found: {exc.name} "
+            diags.error(Loc(f"templates/{template_name}"), f"template not found: {exc.name} "
                         f"(looked in {rel(self.root, self.templates_dir)}/)")
         except Exception as exc:  # a template's runtime error is a content problem, not a crash
-            diags.error(self._template_loc(exc, page.template), f"template error: {exc} "
-                        f"(while rendering {page.path})")
+            diags.error(self._template_loc(exc, template_name), f"template error: {exc} "
+                        f"(while rendering {path})")
         return None
 
     def _template_loc(self, exc: BaseException, template: str) -> Loc:

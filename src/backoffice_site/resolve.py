@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import hashlib
 import unicodedata
 from collections import defaultdict
@@ -60,7 +59,7 @@ def _assign_slugs(groups: tuple[Group, ...]) -> tuple[Group, ...]:
     )
 
 
-def resolve(content: Content, diags: Diagnostics, today: dt.date | None = None) -> Site:
+def resolve(content: Content, diags: Diagnostics) -> Site:
     groups = _assign_slugs(content.groups)
     content = dataclasses.replace(content, groups=groups)
 
@@ -125,16 +124,8 @@ def resolve(content: Content, diags: Diagnostics, today: dt.date | None = None) 
             elif target.slug not in targets:
                 targets.append(target.slug)
         see_also[t.slug] = tuple(targets)
-        if today is not None and t.review_by is not None and t.review_by < today:
-            diags.warning(t.field_locs.get("review_by", t.loc),
-                          f"review_by {t.review_by.isoformat()} of '{t.name}' has passed: re-check the "
-                          "facts and sources, then move the date")
 
     terms = tuple(sorted(by_slug.values(), key=lambda t: (kana.sort_key(t.reading), t.name, t.slug)))
-    urls = {"", "glossary/", "search/"}
-    urls.update(a.url for a in articles)
-    urls.update(t.url for t in terms)
-    urls.update(g.url for g in groups)
     return Site(
         content=content,
         terms=terms,
@@ -142,5 +133,5 @@ def resolve(content: Content, diags: Diagnostics, today: dt.date | None = None) 
         by_name=by_name,
         see_also=see_also,
         articles_by_source={a.source: a for a in articles},
-        page_urls=frozenset(urls),
+        page_urls=frozenset(),  # filled by the build from the page kinds (kinds.registry)
     )

@@ -24,10 +24,10 @@ import tempfile
 from pathlib import Path
 
 from backoffice_site.diagnostics import Diagnostic, Loc, Severity
+from backoffice_site.manifest import search_switched_off as switched_off
 
 BUNDLE = "pagefind"  # the bundle's folder in the output; templates load BUNDLE/pagefind.js
 TIMEOUT = 300  # seconds; 1000 pages take about 2 s
-SWITCH = "BACKOFFICE_SITE_SEARCH"  # set to 0/off to build without the index (each Pagefind run costs ~1.5 s)
 _HINT = "install it with: pip install 'pagefind[extended]'"
 
 
@@ -70,7 +70,7 @@ def index(files: dict[str, bytes], diagnostics: list[Diagnostic],
     ``BACKOFFICE_SITE_SEARCH=0`` skips indexing
     without a warning (quick builds, tests that are not about search).
     """
-    if os.environ.get(SWITCH, "").strip().lower() in ("0", "off", "no", "false"):
+    if switched_off():
         return {}
     binary, note = find_binary()
     if note:

@@ -1,0 +1,29 @@
+"""What a full term entry shows (templates/macros.html ``term_entry``/``term_body``), for the pages that
+show entries: the term pages and the glossary lists. Only the listed terms' data goes into the view."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from backoffice_site.incremental import Reads
+from backoffice_site.linked import LinkedSite
+from backoffice_site.model import Term
+
+
+def entry_view(ls: LinkedSite, r: Reads, slugs: Iterable[str]) -> tuple[list[Term], dict[str, Any]]:
+    """The terms (in the given order) and the lookups their entries use."""
+    terms: list[Term] = []
+    definitions: dict[str, str] = {}
+    see_also: dict[str, tuple[str, ...]] = {}
+    backlinks: dict[str, Any] = {}
+    for slug in slugs:
+        t, rendered, also = ls.term(r, slug)
+        terms.append(t)
+        definitions[slug] = rendered.html
+        see_also[slug] = also
+        backlinks[slug] = ls.linked_from(r, slug)
+    by_slug = {s: ls.term_summary(r, s) for also in see_also.values() for s in also}
+    group_of = {g.slug: g for g in ls.groups(r)}
+    return terms, {"definitions": definitions, "see_also": see_also, "by_slug": by_slug,
+                   "backlinks": backlinks, "group_of": group_of}

@@ -1,0 +1,210 @@
+"""The linked site: the resolved site, its rendered Markdown and the link facts derived from both.
+
+Built once per build, after the Markdown stage; page kinds and lints read it, nothing writes it. Every
+accessor a page kind uses takes the page's ``Reads`` recorder and names the input it reads, and
+``version`` gives that input's digest, so the build can tell which pages an edit touches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from backoffice_site.incremental import Key, Reads, digest
+from backoffice_site.markdown_render import Rendered
+from backoffice_site.model import Article, Group, SiteConfig, Term
+from backoffice_site.resolve import Site
+
+
+@dataclass(frozen=True)
+class ArticleSummary:
+    """What lists, neighbours and backlinks show of an article (never its body)."""
+
+    slug: str
+    title: str
+    description: str
+    date: dt.date | None
+    updated: dt.date | None
+    order: int | None
+    tags: tuple[str, ...]
+
+    @property
+    def url(self) -> str:
+        return f"articles/{self.slug}/"
+
+
+@dataclass(frozen=True)
+class TermSummary:
+    """What lists, toggletips and neighbours show of a term (never its definition)."""
+
+    slug: str
+    name: str
+    reading: str
+    summary: str
+    en: str
+    aliases: tuple[str, ...]
+    group: str
+
+    @property
+    def url(self) -> str:
+        return f"glossary/{self.slug}/"
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    slug: str
+    name: str
+    description: str
+    terms: tuple[str, ...]  # slugs, in file order
+
+    @property
+    def url(self) -> str:
+        return f"glossary/group/{self.slug}/"
+
+
+def article_summary(a: Article) -> ArticleSummary:
+    return ArticleSummary(a.slug, a.title, a.description, a.date, a.updated, a.order, a.tags)
+
+
+def term_summary(t: Term) -> TermSummary:
+    return TermSummary(t.slug, t.name, t.reading, t.summary, t.en, t.aliases, t.group)
+
+
+def group_summary(g: Group) -> GroupSummary:
+    return GroupSummary(g.slug, g.name, g.description, tuple(t.slug for t in g.terms))
+
+
+@dataclass(frozen=True)
+class RenderedContent:
+    articles: dict[str, Rendered]  # by article slug
+    definitions: dict[str, Rendered]  # by term slug
+
+
+@dataclass
+class LinkedSite:
+    site: Site
+    rendered: RenderedContent
+    backlinks: dict[str, tuple[str, ...]]  # term slug → slugs of the articles linking it (reading order)
+    referenced: frozenset[str]  # terms named by another term (see_also or its definition)
+    # every page as (path, noindex, lastmod): set by the build once the kinds have listed their pages
+    pages: tuple[tuple[str, bool, dt.date | None], ...] = ()
+    _articles: dict[str, Article] = field(init=False, repr=False)
+    _versions: dict[Key, str] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._articles = {a.slug: a for a in self.site.articles}
+
+    # -- the inputs pages read, each under its key ------------------------------------------------------
+    # Each accessor returns exactly ``_value(key)`` for the key it records, so an input's version is the
+    # digest of what the page saw.
+    def read(self, r: Reads, key: Key) -> Any:
+        r.add(key)
+        return self._value(key)
+
+    def config(self, r: Reads) -> SiteConfig:
+        return self.read(r, ("config",))  # type: ignore[no-any-return]
+
+    def articles(self, r: Reads) -> tuple[ArticleSummary, ...]:
+        return self.read(r, ("articles",))  # type: ignore[no-any-return]
+
+    def article(self, r: Reads, slug: str) -> tuple[Article, Rendered]:
+        return self.read(r, ("article", slug))  # type: ignore[no-any-return]
+
+    def article_summary(self, r: Reads, slug: str) -> ArticleSummary:
+        return self.read(r, ("article_sig", slug))  # type: ignore[no-any-return]
+
+    def article_order(self, r: Reads) -> tuple[str, ...]:
+        """Article slugs in reading order (positions, neighbours)."""
+        return self.read(r, ("article_order",))  # type: ignore[no-any-return]
+
+    def terms(self, r: Reads) -> tuple[TermSummary, ...]:
+        return self.read(r, ("terms",))  # type: ignore[no-any-return]
+
+    def term(self, r: Reads, slug: str) -> tuple[Term, Rendered, tuple[str, ...]]:
+        """The whole term: its fields, rendered definition and resolved see-also slugs."""
+        return self.read(r, ("term", slug))  # type: ignore[no-any-return]
+
+    def term_summary(self, r: Reads, slug: str) -> TermSummary:
+        return self.read(r, ("term_sig", slug))  # type: ignore[no-any-return]
+
+    def term_order(self, r: Reads) -> tuple[str, ...]:
+        """Term slugs in gojūon order (neighbours)."""
+        return self.read(r, ("term_order",))  # type: ignore[no-any-return]
+
+    def linked_from(self, r: Reads, slug: str) -> tuple[ArticleSummary, ...]:
+        """The articles linking a term (its backlinks), in reading order."""
+        return self.read(r, ("backlinks", slug))  # type: ignore[no-any-return]
+
+    def link_count(self, r: Reads, slug: str) -> int:
+        return len(self.linked_from(r, slug))
+
+    def groups(self, r: Reads) -> tuple[GroupSummary, ...]:
+        return self.read(r, ("groups",))  # type: ignore[no-any-return]
+
+    def page_list(self, r: Reads) -> tuple[tuple[str, bool, dt.date | None], ...]:
+        """Every page of the site as (path, noindex, lastmod), for the sitemap."""
+        return self.read(r, ("pages",))  # type: ignore[no-any-return]
+
+    def _value(self, key: Key) -> Any:
+        kind = key[0]
+        if kind == "config":
+            return self.site.content.config
+        if kind == "articles":
+            return tuple(article_summary(a) for a in self.site.articles)
+        if kind == "article":
+            a = self._articles.get(key[1])
+            return (a, self.rendered.articles[key[1]]) if a else None
+        if kind == "article_sig":
+            a = self._articles.get(key[1])
+            return article_summary(a) if a else None
+        if kind == "article_order":
+            return tuple(a.slug for a in self.site.articles)
+        if kind == "terms":
+            return tuple(term_summary(t) for t in self.site.terms)
+        if kind == "term":
+            t = self.site.by_slug.get(key[1])
+            return (t, self.rendered.definitions[key[1]], self.site.see_also.get(key[1], ())) if t else None
+        if kind == "term_sig":
+            t = self.site.by_slug.get(key[1])
+            return term_summary(t) if t else None
+        if kind == "term_order":
+            return tuple(t.slug for t in self.site.terms)
+        if kind == "backlinks":
+            return tuple(article_summary(self._articles[s]) for s in self.backlinks.get(key[1], ()))
+        if kind == "groups":
+            return tuple(group_summary(g) for g in self.site.groups)
+        if kind == "pages":
+            return self.pages
+        raise KeyError(key)
+
+    def version(self, key: Key) -> str:
+        """The digest of one input, as pages see it (computed once per linked site)."""
+        v = self._versions.get(key)
+        if v is None:
+            v = self._versions[key] = digest(self._value(key))
+        return v
+
+
+def link(site: Site, rendered: RenderedContent) -> LinkedSite:
+    back: dict[str, list[str]] = {t.slug: [] for t in site.terms}
+    for a in site.articles:
+        r = rendered.articles.get(a.slug)
+        for slug in r.mentions if r else ():
+            back[slug].append(a.slug)
+    refs: set[str] = set()
+    for t in site.terms:
+        refs.update(site.see_also.get(t.slug, ()))
+        d = rendered.definitions.get(t.slug)
+        refs.update(d.mentions if d else ())
+    return LinkedSite(site, rendered, {s: tuple(v) for s, v in back.items()}, frozenset(refs))
+
+
+def term_usage(ls: LinkedSite) -> dict[str, Counter[str]]:
+    """Per term: linked / repeat / excluded / opted_out occurrences over all articles (check --terms)."""
+    usage: dict[str, Counter[str]] = {t.slug: Counter() for t in ls.site.terms}
+    for r in ls.rendered.articles.values():
+        for slug, c in r.occurrences.items():
+            usage[slug].update(c)
+    return usage
