@@ -132,6 +132,11 @@ def _boundary(offsets: list[int], i: int) -> bool:
     return i == 0 or i == len(offsets) - 1 or offsets[i] != offsets[i - 1]
 
 
+# Characters NFKC leaves alone whatever surrounds them (ASCII, kana, unified ideographs, 、。「」): Japanese
+# prose is mostly these, so runs of them are copied whole; only the rest goes character by character.
+_STABLE_RUN = re.compile("[\x00-\x7f\u3001\u3002\u300c\u300d\u3041-\u3096\u30a1-\u30fa\u30fc\u4e00-\u9fff]+")
+
+
 def _normalize_with_offsets(text: str) -> tuple[str, list[int]]:
     """NFKC of ``text`` and, for each normalized index (plus the end), the original offset."""
     if unicodedata.is_normalized("NFKC", text):
@@ -141,6 +146,16 @@ def _normalize_with_offsets(text: str) -> tuple[str, list[int]]:
     i = 0
     n = len(text)
     while i < n:
+        run = _STABLE_RUN.match(text, i)
+        if run is not None:
+            j = run.end()
+            if j < n and (unicodedata.combining(text[j]) or text[j] in "\uff9e\uff9f"):
+                j -= 1  # the last one goes with the mark after it
+            if j > i:
+                out.append(text[i:j])
+                offsets.extend(range(i, j))
+                i = j
+                continue
         j = i + 1
         # Keep a base character together with combining or half-width voicing marks that follow it.
         while j < n and (unicodedata.combining(text[j]) or text[j] in "\uff9e\uff9f"):

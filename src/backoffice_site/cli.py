@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from backoffice_site import __version__, manifest
-from backoffice_site.diagnostics import count_line, promote_warnings
+from backoffice_site.diagnostics import Loc, count_line, promote_warnings
 from backoffice_site.options import BuildOptions
 from backoffice_site.report import print_diagnostics
 
 if TYPE_CHECKING:
     from backoffice_site.build import BuildResult
+    from backoffice_site.proofread import Finding
 
 # The engine (Markdown, Jinja, …) is imported only when a build really runs: a build whose inputs and
 # output did not move since it last wrote the site answers from its record (see ``manifest``).
@@ -55,7 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--strict", action="store_true", help="treat warnings as errors")
     c.add_argument("--drafts", action="store_true", help="include articles with draft: true")
     c.add_argument("--terms", action="store_true",
-                   help="print a usage report: how often each term is linked or left unlinked, and why")
+                   help="print a usage report: how often each term is linked or left unlinked, and why, "
+                   "and the variants (spellings to avoid) found per term")
+    c.add_argument("--fix", action="store_true",
+                   help="rewrite every 表記 warning (a term's variant or a style rule's avoided spelling) to "
+                   "the preferred spelling, in place; only the flagged characters change")
 
     n = sub.add_parser("new", help="create a new article or glossary term skeleton",
                        description="Create a valid skeleton; never overwrites an existing item.")
@@ -128,15 +133,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             from backoffice_site.build import build
 
-            result = build(BuildOptions(root=root, strict=args.strict, drafts=args.drafts,
-                                        cache_dir=root / ".cache" / "backoffice-site"))
+            opts = BuildOptions(root=root, strict=args.strict, drafts=args.drafts,
+                                cache_dir=root / ".cache" / "backoffice-site")
+            result = build(opts)
+            fix_failed = False
+            if args.fix:
+                changed, fix_failed = run_fix(root, result)
+                if changed:
+                    result = build(opts)  # report what is left after fixing
             report(result)
+            if not args.fix:
+                hint_fix(root, result)
             if args.terms:
-                print_terms_report(result)
+                print_terms_report(result, root)
             if result.ok:
                 print(f"checked {result.articles} articles and {result.terms} terms: "
                       f"{count_line(result.diagnostics)}", file=sys.stderr)
-            return EXIT_OK if result.ok else EXIT_CONTENT
+            return EXIT_OK if result.ok and not fix_failed else EXIT_CONTENT
         out = _check_out(root, args.out if args.out else root / "public")
         opts = BuildOptions(root=root, out=out, base_url=args.base_url, strict=args.strict, drafts=args.drafts,
                             cache_dir=root / ".cache" / "backoffice-site", search=not args.no_search)
@@ -167,7 +180,50 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def print_terms_report(result: BuildResult) -> None:
+def _findings(root: Path, result: BuildResult) -> tuple[Finding, ...]:
+    """The build's 表記 findings (the proofreading lint reports them; this gets them as data)."""
+    from backoffice_site import proofread
+    from backoffice_site.diagnostics import Diagnostics
+
+    if result.linked is None:
+        return ()
+    return proofread.lint(root, result.linked.site, Diagnostics()).findings
+
+
+def run_fix(root: Path, result: BuildResult) -> tuple[bool, bool]:
+    """``check --fix``: what changed, per file, on stdout. Returns (anything changed, a file failed)."""
+    from backoffice_site import fix
+
+    changed = failed = False
+    files = spans = 0
+    for r in fix.fix(root, _findings(root, result)):
+        if r.error:
+            failed = True
+            print(f"{r.path}: error: {r.error}", file=sys.stderr)
+        if r.changes:
+            changed = True
+            files += 1
+            spans += len(r.changes)
+            print(f"{r.path}: fixed {len(r.changes)}")
+            for c in r.changes:
+                print(f"  {r.path}:{c.line}:{c.col}: '{c.found}' → '{c.prefer}'")
+        for f, why in r.skipped:
+            print(f"{f.loc}: warning: not fixed: {f.rule.message(f.found)}: {why}", file=sys.stderr)
+    print(f"fixed {spans} span{'s' if spans != 1 else ''} in {files} file{'s' if files != 1 else ''}"
+          if spans else "nothing to fix")
+    return changed, failed
+
+
+def hint_fix(root: Path, result: BuildResult) -> None:
+    if not any("表記: " in d.message for d in result.diagnostics):
+        return  # (no need to look again)
+    fixable = sum(1 for f in _findings(root, result) if f.fixable)
+    if fixable:
+        print(f"{fixable} 表記 finding{'s' if fixable != 1 else ''} can be rewritten with: backoffice-site check "
+              "--fix", file=sys.stderr)
+
+
+def print_terms_report(result: BuildResult, root: Path) -> None:
     """Per term: articles linking it, linked and unlinked occurrences (and why), unused terms."""
     from backoffice_site.linked import term_usage
 
@@ -186,3 +242,20 @@ def print_terms_report(result: BuildResult) -> None:
               f"{excluded}\t{opted}")
     unused = [t.name for t in site.terms if not ls.backlinks[t.slug]]
     print(f"\n{len(unused)} term(s) used by no article: {', '.join(unused) if unused else '-'}")
+    print_variants_report(result, root)
+
+
+def print_variants_report(result: BuildResult, root: Path) -> None:
+    """Per term with ``variants:``: how often each avoided spelling was found, and where first."""
+    site = result.linked.site if result.linked is not None else None
+    if site is None or not any(t.variants for t in site.terms):
+        return
+    found: dict[tuple[str, str], list[Loc]] = {}
+    for f in _findings(root, result):
+        if f.rule.term is not None:
+            found.setdefault((f.rule.term, f.rule.avoid), []).append(f.loc)
+    print("\nterm\tvariant\tfound\tfirst at")
+    for t in site.terms:
+        for v, _ in t.variants:
+            places = found.get((t.slug, v), [])
+            print(f"{t.name}\t{v}\t{len(places)}\t{min(places) if places else '-'}")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from backoffice_site import lint_changes, lint_dates
+from backoffice_site import lint_changes, lint_dates, proofread
 from backoffice_site.diagnostics import Diagnostics, Loc
 from backoffice_site.linked import LinkedSite
 
@@ -56,9 +56,14 @@ def changes_taken_effect(x: LintInput, diags: Diagnostics) -> None:
     lint_changes.check(x.ls.site, x.today, diags)
 
 
+def proofreading(x: LintInput, diags: Diagnostics) -> None:
+    """表記 (issue 15): term variants and site.yaml style rules in prose (see proofread; check --fix uses it)."""
+    proofread.lint(x.root, x.ls.site, diags)
+
+
 LINTS: tuple[Callable[[LintInput, Diagnostics], None], ...] = (unused_terms, review_by_passed,
                                                                static_overwrites_page, honest_dates,
-                                                               changes_taken_effect)
+                                                               changes_taken_effect, proofreading)
 
 
 def run(x: LintInput, diags: Diagnostics) -> None:

@@ -24,6 +24,7 @@ from backoffice_site.model import (
     NavItem,
     SiteConfig,
     SourceRef,
+    StyleRule,
     Term,
 )
 from backoffice_site.romaji import romanize
@@ -33,11 +34,12 @@ from backoffice_site.yamlsrc import YMap, YNode, YScalar, YSeq, kind_name, one_l
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 T = TypeVar("T")
 
-SITE_FIELDS = ("title", "description", "base_url", "language", "author", "nav", "facts_checked")
+SITE_FIELDS = ("title", "description", "base_url", "language", "author", "nav", "facts_checked", "style")
+STYLE_FIELDS = ("avoid", "prefer", "note")
 ARTICLE_FIELDS = ("title", "description", "slug", "order", "date", "updated", "tags", "draft", "autolink")
 GROUP_FIELDS = ("group", "description", "terms")
 TERM_FIELDS = ("term", "reading", "definition", "slug", "en", "aliases", "summary", "see_also",
-               "sources", "review_by", "not_in", "no_autolink", "changes")
+               "sources", "review_by", "not_in", "no_autolink", "changes", "variants")
 SOURCE_FIELDS = ("title", "url", "as_of", "checked")
 CHANGE_FIELDS = ("date", "summary", "status", "sources")
 _CHANGE_DATE_RE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
@@ -133,7 +135,35 @@ def load_config(root: Path, diags: Diagnostics, base_url: str | None = None) -> 
         loc=node.loc,
         facts_checked=f.get("facts_checked", as_partial_date),
         value_locs={k: v[1].loc for k, v in node.items.items()},
+        style=_load_style(f.node_of("style"), diags),
     )
+
+
+def _load_style(node: YNode | None, diags: Diagnostics) -> tuple[StyleRule, ...]:
+    """site.yaml ``style:``; whether the rules agree with each other and the glossary is proofread's job."""
+    if node is None:
+        return ()
+    if not isinstance(node, YSeq):
+        diags.error(node.loc, "'style' must be a list of entries with 'avoid:' and 'prefer:' (optional 'note:')")
+        return ()
+    out = []
+    for item in node.items:
+        if not isinstance(item, YMap):
+            diags.error(item.loc, "each style rule needs 'avoid:' and 'prefer:' (optional 'note:')")
+            continue
+        f = _Fields(item, STYLE_FIELDS, "a style rule", diags)
+        avoid = f.get("avoid", _str, required=True, what=" (the spelling to avoid)")
+        prefer = f.get("prefer", _str, required=True, what=" (the spelling to write instead)")
+        note = f.get("note", _str) or ""
+        aloc = f.loc("avoid") or item.loc
+        if avoid is None or prefer is None:
+            continue
+        if not (one_line(avoid, aloc, "avoid", diags) and one_line(prefer, f.loc("prefer") or item.loc, "prefer",
+                                                                  diags)):
+            continue
+        out.append(StyleRule(unicodedata.normalize("NFKC", avoid).strip(), prefer.strip(),
+                             " ".join(note.split()), aloc))
+    return tuple(out)
 
 
 def load_article(path: Path, root: Path, diags: Diagnostics) -> Article | None:
@@ -319,6 +349,8 @@ def _load_term(item: YMap, group_slug: str, diags: Diagnostics) -> Term | None:
         definition_line=def_line,
         field_locs={k: v[0] for k, v in item.items.items()},
         changes=_load_changes(f.node_of("changes"), diags),
+        variants=tuple((unicodedata.normalize("NFKC", v).strip(), loc) for v, loc in
+                       f.get("variants", yamlsrc.as_str_list) or () if one_line(v, loc, "variants", diags)),
     )
 
 

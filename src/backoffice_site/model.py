@@ -19,6 +19,16 @@ class NavItem:
 
 
 @dataclass(frozen=True)
+class StyleRule:
+    """One entry of site.yaml ``style:``: a spelling to avoid in prose and the one to write instead."""
+
+    avoid: str  # NFKC
+    prefer: str
+    note: str
+    loc: Loc  # the 'avoid' value
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     title: str
     description: str
@@ -31,6 +41,9 @@ class SiteConfig:
     # ``checked`` and no 時点 a page claims may lie after it (issue 13).
     facts_checked: PartialDate | None = None
     value_locs: dict[str, Loc] = field(default_factory=dict, compare=False, hash=False)  # field → its value
+    # Proofreading rules change no page: kept out of equality and repr, which key the renderer and the
+    # page cache, so editing a rule does not re-render the whole site.
+    style: tuple[StyleRule, ...] = field(default=(), compare=False, repr=False)
 
     @functools.cached_property
     def base_path(self) -> str:
@@ -116,6 +129,8 @@ class Term:
     definition_line: int  # 1-based line where the definition's text starts
     field_locs: dict[str, Loc] = field(default_factory=dict, compare=False, hash=False)
     changes: tuple[Change, ...] = ()  # in the order written
+    # Spellings to avoid (NFKC) with where each is written; unlike aliases they never link (issue 15).
+    variants: tuple[tuple[str, Loc], ...] = ()
 
     @property
     def url(self) -> str:
