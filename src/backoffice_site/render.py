@@ -16,6 +16,7 @@ from markupsafe import Markup
 from backoffice_site.diagnostics import Diagnostics, Loc
 from backoffice_site.model import SiteConfig
 from backoffice_site.pages import Page
+from backoffice_site.phrase import PhraseBreaker
 from backoffice_site.sources import rel
 
 
@@ -51,6 +52,7 @@ class Renderer:
         self.env.globals["abs_url"] = self.abs_url
         self.static_hashes = static_hashes  # replaced on each build; the environment is kept
         self.env.globals["asset"] = self.asset
+        self.phrases = PhraseBreaker()  # its memo of phrases lives as long as the compiled templates
 
     def asset(self, path: str) -> str:
         """URL of a static file with a content hash, so browsers can cache it for as long as it is unchanged."""
@@ -68,7 +70,9 @@ class Renderer:
             return page.body
         try:
             template = self.env.get_template(page.template)
-            return template.render(page.context).encode("utf-8")
+            html = template.render(page.context)
+            # Phrase breaks: the one place <wbr> goes into pages (phrase.py says where and why)
+            return self.phrases(html).encode("utf-8")
         except jinja2.TemplateSyntaxError as exc:
             name = exc.filename or str(self.templates_dir / (exc.name or page.template))
             diags.error(Loc(rel(self.root, Path(name)), exc.lineno or 1, 1),
