@@ -4,6 +4,7 @@ what a page says — ruby, code, attributes, scripts, JSON-LD — and a second p
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import budoux
@@ -24,7 +25,8 @@ def breaks() -> PhraseBreaker:
 
 
 def unmarked(html: str) -> str:
-    return html.replace("<wbr>", "")
+    """What a page was before phrase.py: its marks are <wbr> and <span class="nobr"> without attributes."""
+    return re.sub(r'<wbr>|<span class="nobr">(.*?)</span>', r"\1", html)
 
 
 def test_a_heading_breaks_exactly_between_budoux_phrases(breaks: PhraseBreaker) -> None:
@@ -90,6 +92,15 @@ def test_the_reading_of_ruby_does_not_shift_the_phrases_after_it(breaks: PhraseB
         cuts.append(pos - len(base))
     expected = "".join(("<wbr>" if i in cuts else "") + ch for i, ch in enumerate(tail))
     assert out.split("</ruby>")[1] == expected + "</h2>"
+
+
+def test_a_short_phrase_with_punctuation_inside_is_kept_on_one_line(breaks: PhraseBreaker) -> None:
+    out = breaks("<h1>在庫・受発注・出荷のしくみ</h1><h2>ITサポート（ヘルプデスク・情報システム）の仕事とは？</h2>")
+    root = parse_html(out)
+    kept = [text_of(s) for s in find_all(root, "span", "nobr")]
+    assert kept == [p for p in PARSER.parse("在庫・受発注・出荷のしくみ") if "・" in p]
+    assert "ヘルプデスク" not in "".join(kept), "a phrase too long for a phone's line is left to break"
+    assert breaks(out) == out
 
 
 def test_a_second_pass_changes_nothing(breaks: PhraseBreaker) -> None:

@@ -32,6 +32,13 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 WBR = "<wbr>"
+NOBR_OPEN, NOBR_CLOSE = '<span class="nobr">', "</span>"
+# Even under keep-all a browser may break after closing punctuation and 「・」 or before an opening bracket
+# (「在庫・ / 受発注の」). A phrase with such a place inside it, short enough to fit any heading line on a
+# 320 px phone, is kept on one line by a <span class="nobr"> (white-space: nowrap in site.css).
+NOBR_MAX = 12
+BREAK_AFTER = frozenset("、。，．・：；！？）」』】〕〉》］｝”’")
+BREAK_BEFORE = frozenset("（「『【〔〈《［｛“‘")
 
 Segmenter = Callable[[str], list[str]]
 
@@ -57,6 +64,11 @@ class _Piece:
     start: int  # source offset of the piece
     raw: bool  # text maps one to one onto the source (False for a character reference)
     marked: bool  # breaks may go inside or right before this piece
+    kept: bool = False  # already inside a <span class="nobr">
+
+
+def _breakable_inside(phrase: str) -> bool:
+    return any(phrase[k - 1] in BREAK_AFTER or phrase[k] in BREAK_BEFORE for k in range(1, len(phrase)))
 
 
 def _boundaries(chunks: list[str]) -> list[int]:
@@ -85,9 +97,10 @@ class _Scanner(HTMLParser):
             self.line_starts.append(at + 1)
             at = source.find("\n", at + 1)
         self.stack: list[str] = []  # open elements
+        self.kept: list[bool] = []  # for each open element: is it a <span class="nobr">
         self.run: list[_Piece] = []
         self.existing: set[int] = set()  # text offsets in the run where a <wbr> already is
-        self.inserts: list[int] = []
+        self.inserts: list[tuple[int, int, str]] = []  # (source offset, order at that offset, markup)
         self.opaque = 0
         self.short = 0
         self.body = 0
@@ -112,7 +125,9 @@ class _Scanner(HTMLParser):
         for p in run:
             starts.append(pos)
             pos += len(p.text)
-        for b in _boundaries(self.segment(text)):
+        phrases = self.segment(text)
+        self._keep_phrases_whole(run, starts, phrases)
+        for b in _boundaries(phrases):
             if b in existing or text[b - 1].isspace() or text[b].isspace():
                 continue
             if _ascii_word(text[b - 1]) and _ascii_word(text[b]):
@@ -122,10 +137,27 @@ class _Scanner(HTMLParser):
             # A boundary at a piece's start belongs to that piece; inside, only raw text can be split.
             if not p.marked or (b > starts[i] and not p.raw):
                 continue
-            self.inserts.append(p.start + (b - starts[i]))
+            self.inserts.append((p.start + (b - starts[i]), 1, WBR))
 
-    def _enter(self, tag: str) -> None:
+    def _keep_phrases_whole(self, run: list[_Piece], starts: list[int], phrases: list[str]) -> None:
+        pos = 0
+        for phrase in phrases:
+            lead = len(phrase) - len(phrase.lstrip())
+            core = phrase.strip()
+            s = pos + lead
+            e = s + len(core)
+            pos += len(phrase)
+            if len(core) > NOBR_MAX or not _breakable_inside(core):
+                continue
+            i = bisect.bisect_right(starts, s) - 1
+            p = run[i]
+            if p.marked and p.raw and not p.kept and e <= starts[i] + len(p.text):
+                self.inserts.append((p.start + s - starts[i], 2, NOBR_OPEN))
+                self.inserts.append((p.start + e - starts[i], 0, NOBR_CLOSE))
+
+    def _enter(self, tag: str, kept: bool = False) -> None:
         self.stack.append(tag)
+        self.kept.append(kept)
         self.opaque += tag in OPAQUE
         self.short += tag in SHORT_TEXT
         self.body += tag in BODY_TEXT
@@ -133,6 +165,7 @@ class _Scanner(HTMLParser):
 
     def _leave(self) -> str:
         tag = self.stack.pop()
+        self.kept.pop()
         self.opaque -= tag in OPAQUE
         self.short -= tag in SHORT_TEXT
         self.body -= tag in BODY_TEXT
@@ -153,7 +186,7 @@ class _Scanner(HTMLParser):
         if self._ends_run(tag):
             self._flush()
         if tag not in VOID:
-            self._enter(tag)
+            self._enter(tag, tag == "span" and ("class", "nobr") in attrs)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "wbr":
@@ -171,7 +204,7 @@ class _Scanner(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self.annotation:
-            self.run.append(_Piece(data, self._offset(), True, self._marked()))
+            self.run.append(_Piece(data, self._offset(), True, self._marked(), any(self.kept)))
 
     def handle_entityref(self, name: str) -> None:
         self._ref(f"&{name};")
@@ -194,9 +227,9 @@ def insert_breaks(page: str, segment: Segmenter) -> str:
     scanner.feed(page)
     scanner.close()
     out, last = [], 0
-    for at in sorted(set(scanner.inserts)):
+    for at, _, markup in sorted(set(scanner.inserts)):
         out.append(page[last:at])
-        out.append(WBR)
+        out.append(markup)
         last = at
     out.append(page[last:])
     return "".join(out)
