@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from backoffice_site import __version__, cache, load, output, pages, parallel, resolve, search
+from backoffice_site import __version__, cache, headers, load, output, pages, parallel, resolve, search
 from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc, Severity, promote_warnings
 from backoffice_site.render import Renderer, static_hashes
 
@@ -156,6 +156,8 @@ class Builder:
                 fresh_cache[page.path] = (key, data)
         rendered_count = len(todo)
         self.page_cache = fresh_cache  # drops pages that no longer exist
+        # _headers for Netlify / Cloudflare Pages (headers.py): long caching for the fingerprinted assets
+        files[headers.FILE] = headers.headers_file(files, hashes, content.config.base_path)
         for name in sorted(set(files) & set(statics)):
             diags.error(Loc(f"static/{name}"), f"static file '{name}' would overwrite a generated page; "
                         "rename or move it")
