@@ -162,6 +162,12 @@ def test_lighthouse_scores_100(chrome_port: int, cpu_multiplier: float, site_url
     wanted = [c for c in CATEGORIES if indexable or c != "seo"]
     low = {c: _failing_audits(report, c) for c in wanted if scores[c] < 100}
     known = {c: KNOWN_SHORT[name, c] for c in low if (name, c) in KNOWN_SHORT}
+    index = report["environment"]["benchmarkIndex"]
+    if "performance" in low and "performance" not in known and index < TARGET_BENCHMARK_INDEX:
+        # Even unslowed, the host ran slower than the phone Lighthouse simulates (it warns about this
+        # itself): the performance score then measures the host's load, not the page.
+        known["performance"] = (f"host slower than the simulated phone during the run (benchmark index "
+                                f"{index:.0f} < {TARGET_BENCHMARK_INDEX}); run on a quieter machine")
     assert not set(low) - set(known), f"{name} scores {scores}; failing audits: {low}"
     if known:
-        pytest.xfail(f"{name} scores {scores}; failing audits: {low}; known: {known}")
+        pytest.xfail(f"{name} scores {scores}; failing audits: {low}; why: {known}")
