@@ -51,9 +51,11 @@ BODY_TEXT = frozenset({"p", "li", "dd", "blockquote"})
 OPAQUE = frozenset({"head", "script", "style", "template", "textarea", "select", "option", "pre", "code",
                     "kbd", "samp", "var", "ruby", "rt", "rp", "svg", "math", "noscript", "title"})
 ANNOTATION = frozenset({"rt", "rp"})
-# Inline elements: text runs on across them (a phrase may span 「<a>用語</a>とは」).
+# Inline elements: text runs on across them (a phrase may span 「<a>用語</a>とは」); any other element
+# ends the run.
 INLINE = frozenset({"a", "abbr", "b", "bdi", "bdo", "cite", "data", "dfn", "em", "i", "mark", "q", "s",
-                    "small", "span", "strong", "sub", "sup", "time", "u", "wbr", *OPAQUE})
+                    "small", "span", "strong", "sub", "sup", "time", "u", "wbr", "code", "kbd", "samp", "var",
+                    "ruby", "rt", "rp", "svg", "math"})
 VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
                   "track", "wbr"})
 
