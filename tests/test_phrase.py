@@ -4,12 +4,11 @@ what a page says — ruby, code, attributes, scripts, JSON-LD — and a second p
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import budoux
 import pytest
-from conftest import NS, find_all, parse_html, run_cli, text_of
+from conftest import NS, find_all, parse_html, run_cli, text_of, without_phrase_marks
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,9 +23,7 @@ def breaks() -> PhraseBreaker:
     return PhraseBreaker()
 
 
-def unmarked(html: str) -> str:
-    """What a page was before phrase.py: its marks are <wbr> and <span class="nobr"> without attributes."""
-    return re.sub(r'<wbr>|<span class="nobr">(.*?)</span>', r"\1", html)
+unmarked = without_phrase_marks
 
 
 def test_a_heading_breaks_exactly_between_budoux_phrases(breaks: PhraseBreaker) -> None:
