@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -79,6 +80,11 @@ def find_all(root: ET.Element, tag: str, cls: str | None = None) -> list[ET.Elem
         if cls is None or cls in (el.get("class") or "").split():
             out.append(el)
     return out
+
+
+def without_phrase_marks(html: str) -> str:
+    """A page as it was before phrase.py added <wbr> and <span class="nobr"> (elements without text)."""
+    return re.sub(r'<wbr>|<span class="nobr">(.*?)</span>', r"\1", html)
 
 
 def text_of(el: ET.Element) -> str:

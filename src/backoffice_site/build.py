@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from backoffice_site import __version__, cache, lints, load, manifest, output, parallel, resolve, search
+from backoffice_site import __version__, cache, headers, lints, load, manifest, output, parallel, resolve, search
 from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc, Severity, promote_warnings
 from backoffice_site.incremental import Key, Reads, digest
 from backoffice_site.kinds import Kind, Page, PageSpec
@@ -77,6 +77,7 @@ class BuildCache:
     versions: dict[Key, str] = field(default_factory=dict)  # input → digest when last read
     shared: str = ""  # digest of what every page depends on (engine, static file hashes)
     search: search.SearchMemo = field(default_factory=dict)
+    headers: tuple[str, bytes] = ("", b"")  # digest of its inputs, the _headers file
 
 
 class Builder:
@@ -128,7 +129,8 @@ class Builder:
         for kind in self.kinds:
             specs.extend(kind.specs(ls, specs))
         ls.pages = tuple((s.path, s.noindex, s.lastmod) for s in specs)
-        lints.run(lints.LintInput(root, ls, now, frozenset(s.path for s in specs), frozenset(statics)), diags)
+        lints.run(lints.LintInput(root, ls, now, frozenset(s.path for s in specs) | {headers.FILE},
+                                    frozenset(statics)), diags)
 
         hashes = static_hashes(statics)
         if self.renderer is None or self.renderer.config != content.config:
@@ -149,6 +151,7 @@ class Builder:
         result = BuildResult(result_diags, files, statics, len(site.articles), len(site.terms), linked=ls,
                              rendered=rendered_paths, viewed_pages=len(look))
         if result.ok and opts.out is not None:
+            files[headers.FILE] = self._headers(files, hashes, content.config.base_path)
             # The Pagefind bundle joins the files, so it is written in the same swap as the pages.
             if opts.search:
                 files.update(search.index(files, result.diagnostics, c.search))
@@ -178,6 +181,15 @@ class Builder:
         if o.cache_dir is not None and o.out is not None:
             manifest.save(o.cache_dir, manifest.record(manifest.key_for(o), o.root, o.out, tuple(raw),
                                                        result.pages, result.articles, result.terms))
+
+    def _headers(self, files: dict[str, bytes], hashes: dict[str, str], base_path: str) -> bytes:
+        """``_headers`` for static hosts (headers.py), made again only when a page or a static file changed:
+        it scans every page for the fingerprinted asset URLs it uses."""
+        c = self.cache
+        key = digest((sorted((p, rec[2]) for p, rec in c.pages.items()), sorted(hashes.items()), base_path))
+        if c.headers[0] != key:
+            c.headers = (key, headers.headers_file(files, hashes, base_path))
+        return c.headers[1]
 
     def _pages_to_view(self, ls: LinkedSite, specs: list[PageSpec], shared: str) -> set[str]:
         """The pages whose view must be built again: every page when what all pages share changed or the

@@ -24,7 +24,7 @@ FILE = "build-cache.pickle"
 
 def fingerprint(options: tuple[Any, ...]) -> tuple[Any, ...]:
     libs: list[tuple[str, str | None]] = []
-    for dist in ("markdown", "jinja2", "pyyaml", "nh3", "markupsafe"):
+    for dist in ("markdown", "jinja2", "pyyaml", "nh3", "markupsafe", "budoux"):
         try:
             libs.append((dist, metadata.version(dist)))
         except metadata.PackageNotFoundError:

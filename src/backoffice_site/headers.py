@@ -1,0 +1,47 @@
+"""``_headers``: HTTP headers for hosts that read this file (Netlify, Cloudflare Pages); see docs/deploy.md.
+
+Static files are fingerprinted by a query string (``css/site.css?v=<hash>``, ``Renderer.asset``): the URL
+changes whenever the file does, so a browser may keep it for a year without asking again — but only a
+file that every page asks for by its fingerprinted URL. The rules therefore list exactly the static files
+the built pages reference as ``<path>?v=<hash>``, and Pagefind's index, fragment and filter files, whose
+names are hashes of their content. HTML and everything else keeps the host's default (Netlify and
+Cloudflare Pages both revalidate on every request), so a new build is seen at once.
+
+Both hosts merge the headers of every rule that matches a path, so no two rules here set the same header
+on overlapping paths: the catch-all rule sets only ``X-Content-Type-Options``. Text formats whose type
+carries no charset by default get an explicit UTF-8 one.
+"""
+
+from __future__ import annotations
+
+FILE = "_headers"
+IMMUTABLE = "Cache-Control: public, max-age=31536000, immutable"
+HASHED_BUNDLE_FOLDERS = ("pagefind/index/", "pagefind/fragment/", "pagefind/filter/")
+TEXT_TYPES = {
+    "feed.xml": "application/atom+xml; charset=utf-8",
+    "sitemap.xml": "application/xml; charset=utf-8",
+    "robots.txt": "text/plain; charset=utf-8",
+    "glossary.json": "application/json; charset=utf-8",
+}
+
+
+def fingerprinted(pages: dict[str, bytes], hashes: dict[str, str], base_path: str) -> list[str]:
+    """The static files some page references by their fingerprinted URL, by output path."""
+    html = [data for name, data in pages.items() if name.endswith(".html")]
+    return sorted(name for name, v in hashes.items()
+                  if any(f"{base_path}{name}?v={v}".encode() in data for data in html))
+
+
+def headers_file(files: dict[str, bytes], hashes: dict[str, str], base_path: str) -> bytes:
+    """The ``_headers`` file for the output made of ``files`` (generated) and the statics in ``hashes``."""
+    lines = ["# Made by backoffice-site for Netlify and Cloudflare Pages (docs/deploy.md). Paths are the URL",
+             f"# paths the pages use (base path {base_path}).", "",
+             f"{base_path}*", "  X-Content-Type-Options: nosniff", ""]
+    for name in fingerprinted(files, hashes, base_path):
+        lines += [f"{base_path}{name}", f"  {IMMUTABLE}", ""]
+    for folder in HASHED_BUNDLE_FOLDERS:
+        lines += [f"{base_path}{folder}*", f"  {IMMUTABLE}", ""]
+    for name, ctype in TEXT_TYPES.items():
+        if name in files:
+            lines += [f"{base_path}{name}", f"  Content-Type: {ctype}", ""]
+    return "\n".join(lines).encode("utf-8")

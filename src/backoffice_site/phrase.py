@@ -1,0 +1,264 @@
+"""Phrase-aware line breaks for Japanese: ``<wbr>`` at BudouX phrase boundaries in rendered pages.
+
+Japanese has no spaces, so a browser may break a line between any two characters — in a heading that
+splits words (「フ / ロントオフィス」). Chromium's ``word-break: auto-phrase`` avoids that, but only
+Chromium has it. BudouX (the segmenter ``auto-phrase`` itself is modelled on) run at build time marks
+the phrase boundaries with ``<wbr>``; with ``word-break: keep-all`` in the CSS every browser then breaks
+only there (``overflow-wrap: anywhere`` stays the safety net for a phrase wider than the screen).
+
+What gets the marks (``SHORT_TEXT``): headings, table cells, captions, terms in lists, labels and
+buttons, everything inside ``<nav>`` (breadcrumbs, the pager, the table of contents) and link texts (a
+link inside a sentence is phrased on its own, so a term's name is not split). Body paragraphs are left
+to the browser, as Chromium's ``auto-phrase`` is only used on headings here: a ragged right edge on a
+360 px phone costs more than it gives in running text (docs/line-breaks.md has the measured cost in
+bytes). The CSS in static/css/site.css names the same elements.
+
+Never touched: anything in ``<head>``, scripts and styles (so JSON-LD), ``<ruby>`` (a break would
+separate a base from its reading), code, ``<pre>``, form fields, SVG/MathML, attributes, and the
+boundary between two ASCII characters (URLs, English words, numbers). ``<wbr>`` is an element without
+text, so copied text, the search index, accessible names and reading-aloud text gain no character.
+
+The page is tokenized with ``html.parser`` and the marks are inserted at source offsets, so every byte
+of the input that is not a new ``<wbr>`` is kept as it was. Running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+WBR = "<wbr>"
+NOBR_OPEN, NOBR_CLOSE = '<span class="nobr">', "</span>"
+# Even under keep-all a browser may break after closing punctuation and 「・」 or before an opening bracket
+# (「在庫・ / 受発注の」). A phrase with such a place inside it, short enough to fit any heading line on a
+# 320 px phone, is kept on one line by a <span class="nobr"> (white-space: nowrap in site.css).
+NOBR_MAX = 12
+BREAK_AFTER = frozenset("、。，．・：；！？）」』】〕〉》］｝”’")
+BREAK_BEFORE = frozenset("（「『【〔〈《［｛“‘")
+
+Segmenter = Callable[[str], list[str]]
+
+# Elements whose whole text is short and gets phrase breaks.
+SHORT_TEXT = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "th", "td", "caption", "dt", "figcaption",
+                        "summary", "legend", "label", "button", "nav", "a"})
+# Body text: left to the browser, except that a link inside it is phrased on its own.
+BODY_TEXT = frozenset({"p", "li", "dd", "blockquote"})
+# Never a break inside these.
+OPAQUE = frozenset({"head", "script", "style", "template", "textarea", "select", "option", "pre", "code",
+                    "kbd", "samp", "var", "ruby", "rt", "rp", "svg", "math", "noscript", "title"})
+ANNOTATION = frozenset({"rt", "rp"})
+# Inline elements: text runs on across them (a phrase may span 「<a>用語</a>とは」); any other element
+# ends the run.
+INLINE = frozenset({"a", "abbr", "b", "bdi", "bdo", "cite", "data", "dfn", "em", "i", "mark", "q", "s",
+                    "small", "span", "strong", "sub", "sup", "time", "u", "wbr", "code", "kbd", "samp", "var",
+                    "ruby", "rt", "rp", "svg", "math"})
+VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+                  "track", "wbr"})
+
+
+@dataclass(frozen=True)
+class _Piece:
+    text: str  # decoded text (an entity such as &amp; decodes to one piece of its own)
+    start: int  # source offset of the piece
+    raw: bool  # text maps one to one onto the source (False for a character reference)
+    marked: bool  # breaks may go inside or right before this piece
+    kept: bool = False  # already inside a <span class="nobr">
+
+
+def _breakable_inside(phrase: str) -> bool:
+    return any(phrase[k - 1] in BREAK_AFTER or phrase[k] in BREAK_BEFORE for k in range(1, len(phrase)))
+
+
+def _boundaries(chunks: list[str]) -> list[int]:
+    """Offsets in the joined text where one chunk ends and the next begins."""
+    out, pos = [], 0
+    for c in chunks[:-1]:
+        pos += len(c)
+        out.append(pos)
+    return out
+
+
+def _ascii_word(ch: str) -> bool:
+    return ch.isascii() and not ch.isspace()
+
+
+class _Scanner(HTMLParser):
+    """Collects the text runs of a page and where in the source ``<wbr>`` marks belong."""
+
+    def __init__(self, source: str, segment: Segmenter):
+        super().__init__(convert_charrefs=False)
+        self.source = source
+        self.segment = segment
+        self.line_starts = [0]
+        at = source.find("\n")
+        while at >= 0:
+            self.line_starts.append(at + 1)
+            at = source.find("\n", at + 1)
+        self.stack: list[str] = []  # open elements
+        self.kept: list[bool] = []  # for each open element: is it a <span class="nobr">
+        self.run: list[_Piece] = []
+        self.existing: set[int] = set()  # text offsets in the run where a <wbr> already is
+        self.inserts: list[tuple[int, int, str]] = []  # (source offset, order at that offset, markup)
+        self.opaque = 0
+        self.short = 0
+        self.body = 0
+        self.annotation = 0  # inside <rt>/<rp>: a reading is not part of the sentence's phrases
+
+    def _offset(self) -> int:
+        line, col = self.getpos()
+        return self.line_starts[line - 1] + col
+
+    def _marked(self) -> bool:
+        return self.opaque == 0 and self.short > 0
+
+    def _flush(self) -> None:
+        run, existing = self.run, self.existing
+        self.run, self.existing = [], set()
+        if not any(p.marked for p in run):
+            return
+        text = "".join(p.text for p in run)
+        if not text.strip():
+            return
+        starts, pos = [], 0
+        for p in run:
+            starts.append(pos)
+            pos += len(p.text)
+        phrases = self.segment(text)
+        self._keep_phrases_whole(run, starts, phrases)
+        for b in _boundaries(phrases):
+            if b in existing or text[b - 1].isspace() or text[b].isspace():
+                continue
+            if _ascii_word(text[b - 1]) and _ascii_word(text[b]):
+                continue
+            i = bisect.bisect_right(starts, b) - 1
+            p = run[i]
+            # A boundary at a piece's start belongs to that piece; inside, only raw text can be split.
+            if not p.marked or (b > starts[i] and not p.raw):
+                continue
+            self.inserts.append((p.start + (b - starts[i]), 1, WBR))
+
+    def _keep_phrases_whole(self, run: list[_Piece], starts: list[int], phrases: list[str]) -> None:
+        pos = 0
+        for phrase in phrases:
+            lead = len(phrase) - len(phrase.lstrip())
+            core = phrase.strip()
+            s = pos + lead
+            e = s + len(core)
+            pos += len(phrase)
+            if len(core) > NOBR_MAX or not _breakable_inside(core):
+                continue
+            i = bisect.bisect_right(starts, s) - 1
+            p = run[i]
+            if p.marked and p.raw and not p.kept and e <= starts[i] + len(p.text):
+                self.inserts.append((p.start + s - starts[i], 2, NOBR_OPEN))
+                self.inserts.append((p.start + e - starts[i], 0, NOBR_CLOSE))
+
+    def _enter(self, tag: str, kept: bool = False) -> None:
+        self.stack.append(tag)
+        self.kept.append(kept)
+        self.opaque += tag in OPAQUE
+        self.short += tag in SHORT_TEXT
+        self.body += tag in BODY_TEXT
+        self.annotation += tag in ANNOTATION
+
+    def _leave(self) -> str:
+        tag = self.stack.pop()
+        self.kept.pop()
+        self.opaque -= tag in OPAQUE
+        self.short -= tag in SHORT_TEXT
+        self.body -= tag in BODY_TEXT
+        self.annotation -= tag in ANNOTATION
+        return tag
+
+    def _ends_run(self, tag: str) -> bool:
+        """A block ends the text run; so does a link in body text, whose words are phrased by themselves."""
+        return tag not in INLINE or (tag == "a" and self.body > 0)
+
+    def _existing_wbr(self) -> None:
+        self.existing.add(sum(len(p.text) for p in self.run))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "wbr":
+            self._existing_wbr()
+            return
+        if self._ends_run(tag):
+            self._flush()
+        if tag not in VOID:
+            self._enter(tag, tag == "span" and ("class", "nobr") in attrs)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "wbr":
+            self._existing_wbr()
+        elif tag not in INLINE:
+            self._flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID or tag not in self.stack:
+            return
+        if self._ends_run(tag):
+            self._flush()
+        while self.stack and self._leave() != tag:  # close what the page left open inside it, as browsers do
+            pass
+
+    def handle_data(self, data: str) -> None:
+        if not self.annotation:
+            self.run.append(_Piece(data, self._offset(), True, self._marked(), any(self.kept)))
+
+    def handle_entityref(self, name: str) -> None:
+        self._ref(f"&{name};")
+
+    def handle_charref(self, name: str) -> None:
+        self._ref(f"&#{name};")
+
+    def _ref(self, ref: str) -> None:
+        if not self.annotation:
+            self.run.append(_Piece(html.unescape(ref), self._offset(), False, self._marked()))
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+
+def insert_breaks(page: str, segment: Segmenter) -> str:
+    """``page`` with ``<wbr>`` at the phrase boundaries ``segment`` finds in its short text."""
+    scanner = _Scanner(page, segment)
+    scanner.feed(page)
+    scanner.close()
+    out, last = [], 0
+    for at, _, markup in sorted(set(scanner.inserts)):
+        out.append(page[last:at])
+        out.append(markup)
+        last = at
+    out.append(page[last:])
+    return "".join(out)
+
+
+PhraseMemo = dict[str, list[str]]  # digest of a text run → its phrases
+
+
+class PhraseBreaker:
+    """BudouX's Japanese model, with the phrases of every text run kept by a digest of the text.
+
+    Pages repeat most of their short text (navigation, link names), so a rebuild and the pages after
+    the first mostly look phrases up. The memo lives as long as its owner (the Renderer).
+    """
+
+    def __init__(self, memo: PhraseMemo | None = None):
+        import budoux  # imported here: loading the model costs a little, and only builds need it
+
+        self._parser = budoux.load_default_japanese_parser()
+        self.memo: PhraseMemo = {} if memo is None else memo
+
+    def segment(self, text: str) -> list[str]:
+        key = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+        hit = self.memo.get(key)
+        if hit is None:
+            hit = self.memo[key] = list(self._parser.parse(text))
+        return hit
+
+    def __call__(self, page: str) -> str:
+        return insert_breaks(page, self.segment)

@@ -1,0 +1,170 @@
+"""Phrase breaks (phrase.py): <wbr> only at BudouX boundaries in short text, never anywhere it would change
+what a page says — ruby, code, attributes, scripts, JSON-LD — and a second pass changes nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import budoux
+import pytest
+from conftest import NS, find_all, parse_html, run_cli, text_of, without_phrase_marks
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backoffice_site.phrase import PhraseBreaker, insert_breaks
+
+PARSER = budoux.load_default_japanese_parser()
+TITLE = "バックオフィスとは？フロントオフィスとの違い"
+
+
+@pytest.fixture(scope="module")
+def breaks() -> PhraseBreaker:
+    return PhraseBreaker()
+
+
+unmarked = without_phrase_marks
+
+
+def test_a_heading_breaks_exactly_between_budoux_phrases(breaks: PhraseBreaker) -> None:
+    out = breaks(f"<h1>{TITLE}</h1>")
+    assert out == "<h1>" + "<wbr>".join(PARSER.parse(TITLE)) + "</h1>"
+    assert out.count("<wbr>") >= 2
+
+
+def test_only_short_text_and_links_get_breaks(breaks: PhraseBreaker) -> None:
+    page = (f"<nav><a href='/'>{TITLE}</a></nav><table><tr><th>{TITLE}</th><td>{TITLE}</td></tr></table>"
+            f"<p>{TITLE}。<a href='/x'>{TITLE}</a>{TITLE}</p>")
+    out = breaks(page)
+    root = parse_html(out)
+    for tag in ("a", "th", "td"):
+        for el in find_all(root, tag):
+            assert el.findall(f"{NS}wbr"), tag
+    p = find_all(root, "p")[0]
+    assert [c.tag for c in p] == [f"{NS}a"], "running text in a paragraph is left to the browser"
+    assert unmarked(out) == page
+
+
+def test_ruby_code_pre_script_style_head_and_attributes_are_untouched(breaks: PhraseBreaker) -> None:
+    t = TITLE
+    page = (f"<!DOCTYPE html><html><head><title>{t}</title>"
+            f'<script type="application/ld+json">{{"headline": "{t}"}}</script>'
+            f'<style>h1::after{{content:"{t}"}}</style>'
+            f'</head><body><h2 title="{t}" data-search="{t}"><ruby>{t}<rp>（</rp><rt>ばっくおふぃす</rt><rp>）</rp>'
+            f"</ruby></h2><h3><code>{t}</code></h3><pre><a href='/'>{t}</a></pre>"
+            f"<h4><svg><text>{t}</text></svg></h4></body></html>")
+    assert breaks(page) == page
+
+
+def test_urls_english_and_numbers_are_never_split(breaks: PhraseBreaker) -> None:
+    page = ("<h2>https://www.nenkin.go.jp/service/kounen/index.html を見る</h2>"
+            "<h2>On the Job Training（OJT）とは</h2><h2>2026年10月1日から</h2>")
+    out = breaks(page)
+    for chunk in ("https://www.nenkin.go.jp/service/kounen/index.html", "On the Job Training", "OJT", "2026"):
+        assert chunk in out
+
+
+def test_a_phrase_may_run_across_inline_elements(breaks: PhraseBreaker) -> None:
+    out = breaks("<h2><em>有給休暇</em>とは何ですか</h2>")
+    assert unmarked(out) == "<h2><em>有給休暇</em>とは何ですか</h2>"
+    assert "<wbr>" in out and "<em><wbr>" not in out
+
+
+def test_character_references_are_kept_whole(breaks: PhraseBreaker) -> None:
+    page = "<h2>社会保険&amp;労働保険の手続き&#x3001;雇用保険の届出</h2>"
+    out = breaks(page)
+    assert unmarked(out) == page
+    assert "&amp;" in out and "&#x3001;" in out
+    assert "&<wbr>" not in out and "&#<wbr>" not in out
+
+
+def test_the_reading_of_ruby_does_not_shift_the_phrases_after_it(breaks: PhraseBreaker) -> None:
+    base, tail = "年収の壁", "を超えたら何が変わるのか"
+    out = breaks(f"<h2><ruby>{base}<rt>ねんしゅうのかべ</rt></ruby>{tail}</h2>")
+    assert out.split("</ruby>")[0] == f"<h2><ruby>{base}<rt>ねんしゅうのかべ</rt>"
+    # the phrases are those of the sentence as read, the reading left out
+    cuts, pos = [], 0
+    for chunk in PARSER.parse(base + tail)[:-1]:
+        pos += len(chunk)
+        cuts.append(pos - len(base))
+    expected = "".join(("<wbr>" if i in cuts else "") + ch for i, ch in enumerate(tail))
+    assert out.split("</ruby>")[1] == expected + "</h2>"
+
+
+def test_a_short_phrase_with_punctuation_inside_is_kept_on_one_line(breaks: PhraseBreaker) -> None:
+    out = breaks("<h1>在庫・受発注・出荷のしくみ</h1><h2>ITサポート（ヘルプデスク・情報システム）の仕事とは？</h2>")
+    root = parse_html(out)
+    kept = [text_of(s) for s in find_all(root, "span", "nobr")]
+    assert kept == [p for p in PARSER.parse("在庫・受発注・出荷のしくみ") if "・" in p]
+    assert "ヘルプデスク" not in "".join(kept), "a phrase too long for a phone's line is left to break"
+    assert breaks(out) == out
+
+
+def test_a_second_pass_changes_nothing(breaks: PhraseBreaker) -> None:
+    page = f"<h1>{TITLE}</h1><nav><ol><li><a href='/'>ホーム</a></li><li>{TITLE}</li></ol></nav>"
+    once = breaks(page)
+    assert once != page
+    assert breaks(once) == once
+
+
+def test_the_memo_is_keyed_by_the_text(breaks: PhraseBreaker) -> None:
+    memo: dict[str, list[str]] = {}
+    pb = PhraseBreaker(memo)
+    pb(f"<h1>{TITLE}</h1><h2>{TITLE}</h2>")
+    assert len(memo) == 1 and next(iter(memo.values())) == PARSER.parse(TITLE)
+    assert insert_breaks(f"<h1>{TITLE}</h1>", lambda text: [text]) == f"<h1>{TITLE}</h1>"
+
+
+JA = st.sampled_from(["バックオフィス", "とは", "？", "フロント", "の", "違い", "社会保険", "に", "加入", "する",
+                      " ", "&amp;", "&lt;", "OJT", "2026年", "、", "。", "\n"])
+TAGS = st.sampled_from(["h1", "h2", "a", "p", "li", "td", "nav", "ruby", "rt", "code", "span", "em", "script"])
+
+
+@st.composite
+def fragments(draw: st.DrawFn, depth: int = 0) -> str:
+    parts = []
+    for _ in range(draw(st.integers(0, 4))):
+        if depth < 3 and draw(st.booleans()):
+            tag = draw(TAGS)
+            attr = draw(st.sampled_from(["", ' title="社会保険とは"', " data-x='バックオフィスの仕事'"]))
+            parts.append(f"<{tag}{attr}>{draw(fragments(depth + 1))}</{tag}>")
+        else:
+            parts.append("".join(draw(st.lists(JA, max_size=6))))
+    return "".join(parts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(fragments())
+def test_only_wbr_is_ever_added_and_twice_is_once(page: str) -> None:
+    pb = PhraseBreaker()
+    once = pb(page)
+    assert unmarked(once) == unmarked(page)
+    assert pb(once) == once
+
+
+def test_the_built_site_marks_headings_but_not_its_data(site, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    root = site()
+    out = tmp_path / "out"
+    r = run_cli("build", "--root", root, "--out", out, "--no-search")
+    assert r.code == 0, r.err
+    marked = 0
+    for page in out.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        doc = parse_html(html)
+        for h in find_all(doc, "h1") + find_all(doc, "h2"):
+            marked += bool(h.findall(f".//{NS}wbr"))
+        for script in find_all(doc, "script"):
+            assert "wbr" not in (script.text or "")
+            if script.get("type") == "application/ld+json":
+                json.loads(script.text or "")
+        for el in find_all(doc, "title") + find_all(doc, "ruby") + find_all(doc, "code"):
+            assert not el.findall(f".//{NS}wbr")
+        assert "<wbr" not in "".join(str(v) for el in doc.iter() for v in el.attrib.values())
+        h1 = find_all(doc, "h1")
+        if h1 and page.name == "index.html" and "articles" in page.parts:
+            headline = next(json.loads(s.text or "") for s in find_all(doc, "script")
+                            if s.get("type") == "application/ld+json")["headline"]
+            assert headline == text_of(h1[0])
+    assert marked > 0
+    for name in ("glossary.json", "feed.xml", "sitemap.xml"):
+        assert "wbr" not in (out / name).read_text(encoding="utf-8")
