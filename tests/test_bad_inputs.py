@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 from conftest import make_site, run_cli, snapshot, without_phrase_marks
 
-from backoffice_site import load, resolve
+from backoffice_site import load, output, resolve
 from backoffice_site.autolink import TermMatcher
 from backoffice_site.build import Builder, BuildOptions
 from backoffice_site.diagnostics import Diagnostics
@@ -391,6 +391,15 @@ def test_failed_swap_puts_the_old_output_back(fresh: Path, monkeypatch: pytest.M
 
     monkeypatch.setattr(os, "rename", fail_tmp(real_rename))
     monkeypatch.setattr(os, "replace", fail_tmp(real_replace))
+    real_exchange = output._exchange
+
+    def exchange(a: Path, b: Path) -> bool:  # the atomic swap (renameat2) fails like a rename would
+        if _in_tmp_output(a):
+            hits[0] += 1
+            raise OSError(errno.EIO, os.strerror(errno.EIO), str(a))
+        return real_exchange(a, b)
+
+    monkeypatch.setattr(output, "_exchange", exchange)
     ok, diags = _build_in_process(fresh)
     assert hits[0], "the swap fault was never hit"
     assert not ok and any(": error: " in d for d in diags), diags
