@@ -30,6 +30,9 @@ class StyleRule:
 
 @dataclass(frozen=True)
 class SiteConfig:
+    # what pages never show (see incremental.digest): places, and the proofreading rules
+    DIGEST_SKIP: ClassVar[frozenset[str]] = frozenset({"loc", "value_locs", "style"})
+
     title: str
     description: str
     base_url: str  # always ends with '/'
@@ -41,8 +44,8 @@ class SiteConfig:
     # ``checked`` and no 時点 a page claims may lie after it (issue 13).
     facts_checked: PartialDate | None = None
     value_locs: dict[str, Loc] = field(default_factory=dict, compare=False, hash=False)  # field → its value
-    # Proofreading rules change no page: kept out of equality and repr, which key the renderer and the
-    # page cache, so editing a rule does not re-render the whole site.
+    # Proofreading rules change no page: kept out of equality (which keys the renderer) and of page
+    # digests (DIGEST_SKIP), so editing a rule does not re-render the whole site.
     style: tuple[StyleRule, ...] = field(default=(), compare=False, repr=False)
 
     @functools.cached_property
