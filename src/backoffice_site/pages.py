@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from backoffice_site import kana, parallel, webmeta
+from backoffice_site import glossary_index, kana, parallel, webmeta
 from backoffice_site.diagnostics import Diagnostic, Diagnostics
 from backoffice_site.markdown_render import DocContext, MarkdownRenderer, Rendered
 from backoffice_site.model import Article, Term
@@ -135,16 +135,6 @@ def referenced_by_terms(site: Site, rendered: RenderedContent) -> set[str]:
     return refs
 
 
-def rows(terms: tuple[Term, ...], row_of: dict[str, str] | None = None) -> list[tuple[str, list[Term]]]:
-    """Terms under their kana-row headings (あ行 … わ行), in gojūon order (``row_of``: slug → row, if known)."""
-    by_row: dict[str, list[Term]] = {}
-    for t in terms:
-        row = row_of[t.slug] if row_of is not None else kana.row_of(t.reading)
-        by_row.setdefault(row, []).append(t)
-    order = [*kana.ROWS, "その他"]
-    return [(r, by_row[r]) for r in order if r in by_row]
-
-
 def _date(d: Any) -> str | None:
     return d.isoformat() if d else None
 
@@ -174,7 +164,6 @@ def build_pages(site: Site, rendered: RenderedContent, back: dict[str, list[Arti
     term_index = {t.slug: i for i, t in enumerate(site.terms)}
     group_of = {g.slug: g for g in site.groups}
     row_of = {t.slug: kana.row_of(t.reading) for t in site.terms}
-    row_list = rows(site.terms, row_of)
     sig = {t.slug: _term_sig(t) for t in site.terms}
     common = {"site": cfg, "groups": site.groups, "by_slug": site.by_slug, "see_also": site.see_also,
               "definitions": {s: r.html for s, r in rendered.definitions.items()}, "backlinks": back,
@@ -186,23 +175,22 @@ def build_pages(site: Site, rendered: RenderedContent, back: dict[str, list[Arti
          tuple(a.url for a in back[t.slug])) for t in site.terms),
         tuple((g.slug, g.name) for g in site.groups), cfg.title),
         lambda: glossary_json(site, rendered, back, abs_url))
-    glossary_sig = (digest(glossary_doc), art_sigs, tuple((g.slug, g.name, g.description) for g in site.groups))
 
     term_set_ld = {
         "@context": "https://schema.org", "@type": "DefinedTermSet", "@id": abs_url("glossary/"),
         "name": f"{cfg.title} 用語集", "url": abs_url("glossary/"), "inLanguage": cfg.language,
-        "hasDefinedTerm": [{"@type": "DefinedTerm", "name": t.name, "url": abs_url(t.url)} for t in site.terms],
     }
+    glossary_listings = glossary_index.listings(site.terms, site.groups, row_of)  # issue 12: bounded pages
 
     articles = site.articles
     key_terms = _key_terms(site, back)
     pages.append(Page("index.html", "index.html", {
         **common, "page_url": "", "title": cfg.title, "description": cfg.description,
-        "articles": articles, "rows": row_list, "term_count": len(site.terms),
+        "articles": articles, "glossary_bar": glossary_listings[0].bar, "term_count": len(site.terms),  # issue 12
         "key_terms": key_terms,
         "jsonld": [{"@context": "https://schema.org", "@type": "WebSite", "name": cfg.title,
                     "url": abs_url(""), "inLanguage": cfg.language, "description": cfg.description}],
-    }, deps=(art_sigs, tuple((t.slug, t.name, t.reading, t.group) for t in site.terms),
+    }, deps=(art_sigs, glossary_listings[0].bar,
              tuple(t.slug for t in key_terms), tuple((g.slug, g.name, len(g.terms)) for g in site.groups))))
 
     for i, a in enumerate(articles):
@@ -227,22 +215,29 @@ def build_pages(site: Site, rendered: RenderedContent, back: dict[str, list[Arti
                  art_sigs[i - 1] if i > 0 else None, art_sigs[i + 1] if i + 1 < len(articles) else None,
                  len(articles))))
 
+    # --- glossary listing pages (issue 12): views from glossary_index, one Page each ---------------------
     crumbs = [("ホーム", ""), ("用語集", "glossary/")]
-    pages.append(Page("glossary/index.html", "glossary.html", {
-        **common, "page_url": "glossary/", "title": "用語集",
-        "description": f"アルバイト・パートとバックオフィスの用語 {len(site.terms)} 語を五十音順に解説します。",
-        "rows": row_list, "current_group": None, "breadcrumbs": crumbs,
-        "jsonld": [term_set_ld, _breadcrumb_ld(crumbs, abs_url)],
-    }, deps=glossary_sig))
-    for g in site.groups:
-        g_terms = tuple(t for t in site.terms if t.group == g.slug)
-        g_crumbs = [*crumbs, (g.name, g.url)]
-        pages.append(Page(f"{g.url}index.html", "glossary.html", {
-            **common, "page_url": g.url, "title": f"{g.name}の用語",
-            "description": g.description or f"{g.name}に関する用語 {len(g_terms)} 語の解説です。",
-            "rows": rows(g_terms, row_of), "current_group": g, "breadcrumbs": g_crumbs,
-            "jsonld": [_breadcrumb_ld(g_crumbs, abs_url)],
-        }, deps=glossary_sig))
+    for lst in glossary_listings:
+        g = lst.group
+        if lst.row is not None:
+            description = (f"{g.name + 'の' if g else ''}用語のうち、{lst.row_label}の {len(lst.terms)} 語を"
+                           "五十音順に解説します。")
+        elif g is None:
+            description = f"アルバイト・パートとバックオフィスの用語 {lst.total} 語を五十音順に解説します。"
+        else:
+            description = g.description or f"{g.name}に関する用語 {lst.total} 語の解説です。"
+        l_crumbs = list(lst.crumbs)
+        l_ld: list[dict[str, Any]] = [_breadcrumb_ld(l_crumbs, abs_url)]
+        if g is None:  # the term set, with the terms this page lists (all of them on a single page)
+            l_ld.insert(0, {**term_set_ld, "hasDefinedTerm": [
+                {"@type": "DefinedTerm", "name": t.name, "url": abs_url(t.url)} for t in lst.terms]})
+            if not lst.terms:
+                del l_ld[0]["hasDefinedTerm"]
+        pages.append(Page(lst.path, "glossary.html", {
+            **common, "page_url": lst.url, "title": lst.title, "description": description,
+            "listing": lst, "current_group": g, "breadcrumbs": l_crumbs, "jsonld": l_ld,
+        }, deps=(glossary_index.deps(lst, site.groups), description)))
+    # --- end of the glossary listing block ------------------------------------------------------------
 
     for t in site.terms:
         i = term_index[t.slug]

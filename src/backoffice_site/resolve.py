@@ -9,7 +9,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
-from backoffice_site import kana
+from backoffice_site import glossary_index, kana
 from backoffice_site.diagnostics import Diagnostics, did_you_mean
 from backoffice_site.load import default_slug
 from backoffice_site.model import Article, Content, Group, Term
@@ -135,6 +135,7 @@ def resolve(content: Content, diags: Diagnostics, today: dt.date | None = None) 
     urls.update(a.url for a in articles)
     urls.update(t.url for t in terms)
     urls.update(g.url for g in groups)
+    urls.update(glossary_index.page_urls(terms, groups))  # glossary row pages (issue 12)
     return Site(
         content=content,
         terms=terms,
