@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from bigglossary import big_glossary
 from conftest import NS, find_all, make_site, parse_html, run_cli, text_of
 
 from backoffice_site.kana import sort_key
@@ -141,25 +142,11 @@ def test_unused_term_and_past_review_date_are_warnings(tmp_path: Path) -> None:
 
 # --- a large glossary: one page per kana row, linked from a short index --------------------------------
 
-_KANA = "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわ"
-
-
-def _big_glossary(n: int) -> str:
-    """n terms with distinct readings spread over the kana rows; half of them in group 業務."""
-    lines = ["group: 大きな用語集", "terms:"]
-    for i in range(n):
-        reading = _KANA[i % len(_KANA)] + _KANA[(i // len(_KANA)) % len(_KANA)] + _KANA[i // len(_KANA) ** 2]
-        lines += [f"  - term: 用語{i:04d}", f"    reading: {reading}", f"    slug: t{i:04d}",
-                  f"    summary: 用語{i:04d}の要約です。", "    definition: 説明です。",
-                  f"    see_also: [用語{(i + 1) % n:04d}]"]
-    return "\n".join(lines) + "\n"
-
-
 @pytest.fixture(scope="module")
 def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from backoffice_site.glossary_index import SPLIT_ABOVE
     root = make_site(tmp_path_factory.mktemp("big") / "site",
-                     files={"content/glossary/big.yaml": _big_glossary(SPLIT_ABOVE + 400)})
+                     files={"content/glossary/big.yaml": big_glossary(SPLIT_ABOVE + 400)})
     r = run_cli("build", "--root", root, env={"BACKOFFICE_SITE_SEARCH": "0"})
     assert r.code == 0, r.err
     return root / "public"
