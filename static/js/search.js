@@ -7,7 +7,6 @@
   var input = document.getElementById("search-q");
   if (!app || !input) return;
   var text = window.bosText;
-  var nojs = document.getElementById("search-nojs");
   var status = document.getElementById("search-status");
   var list = document.getElementById("search-results");
   var form = input.form;
@@ -19,7 +18,6 @@
   terms.forEach(function (t) {
     t.keys = [t.name, t.reading].concat(t.aliases || [], t.en ? [t.en] : []).map(text.norm);
   });
-  if (nojs) nojs.hidden = true;
 
   var pagefind = null;
   function loadPagefind() {
