@@ -82,7 +82,7 @@ class Builder:
         self.page_cache: dict[str, tuple[str, bytes]] = {}  # output path → (deps digest, bytes)
         self.renderer: Renderer | None = None
         self.doc_memo: pages.DocMemo = {}
-        self.search_memo: search.SearchMemo = {}  # derived documents (glossary.json …) by input digest
+        self.search_memo: search.SearchMemo = {}  # search index parts by a digest of their pages
         self.cache_key = cache.fingerprint((str(opts.root), opts.base_url, opts.drafts))
         if opts.cache_dir is not None:
             stored = cache.load(opts.cache_dir, self.cache_key)
@@ -132,7 +132,11 @@ class Builder:
         files: dict[str, bytes] = {}
         fresh_cache: dict[str, tuple[str, bytes]] = {}
         todo: list[tuple[pages.Page, str]] = []
-        for page in pages.build_pages(site, rendered, back, renderer.abs_url, self.doc_memo):
+        all_pages = pages.build_pages(site, rendered, back, renderer.abs_url, self.doc_memo)
+        # search (issue 12): the index parts are made while the pages render, each page handed over once ready
+        indexer = search.start([(p.path, p.template) for p in all_pages], self.search_memo) \
+            if opts.search and opts.out is not None else None
+        for page in all_pages:
             if page.template is None:
                 files[page.path] = page.body
                 continue
@@ -144,6 +148,10 @@ class Builder:
             else:
                 todo.append((page, key))
 
+        if indexer is not None:  # search (issue 12): the pages kept from the last build are ready now
+            for path, kept in files.items():
+                indexer.add(path, kept)
+
         def render_one(i: int) -> tuple[bytes | None, tuple[Diagnostic, ...]]:
             local = Diagnostics()
             return renderer.render(todo[i][0], local), tuple(local.items)
@@ -154,6 +162,8 @@ class Builder:
             if data is not None:
                 files[page.path] = data
                 fresh_cache[page.path] = (key, data)
+                if indexer is not None:  # search (issue 12)
+                    indexer.add(page.path, data)
         rendered_count = len(todo)
         self.page_cache = fresh_cache  # drops pages that no longer exist
         for name in sorted(set(files) & set(statics)):
@@ -170,8 +180,8 @@ class Builder:
         )
         if result.ok and opts.out is not None:
             # The Pagefind bundle joins the files, so it is written in the same swap as the pages.
-            if opts.search:
-                files.update(search.index(files, result.diagnostics, self.search_memo))
+            if indexer is not None:  # search (issue 12): the index parts, made or remembered
+                files.update(indexer.finish(result.diagnostics))
             try:
                 result.written = output.write_site(opts.out, files, statics)
             except output.OutputError as exc:
@@ -179,6 +189,8 @@ class Builder:
             else:
                 if result.written or rendered_count or self._cache_state() != before:
                     self.save_cache()
+        if indexer is not None:  # search (issue 12): a failed build stops the indexer
+            indexer.close()
         result.seconds = time.perf_counter() - started
         return result
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from backoffice_site import pages as _pages  # a module import: pages imports this module too
+from backoffice_site import search
 from backoffice_site.model import Article
 from backoffice_site.resolve import Site
 
@@ -159,4 +160,5 @@ def search_page(site: Site) -> _pages.Page:
         "description": f"{cfg.title}の記事と用語集を検索します。",
         "noindex": True, "breadcrumbs": crumbs, "search_terms": terms_json,
         "term_count": len(terms), "article_count": len(site.articles),
+        "search_bundles": search.bundle_dirs(len(site.articles), len(terms)),  # issue 12: index parts
     }, deps=(terms_json, len(site.articles)))

@@ -11,7 +11,8 @@
   var list = document.getElementById("search-results");
   var form = input.form;
   var base = app.getAttribute("data-base") || "/";
-  var bundle = app.getAttribute("data-bundle") || "/pagefind/";
+  /* The index comes in parts (terms, articles …): the first is loaded, the others merged into it. */
+  var bundles = (app.getAttribute("data-bundles") || "/pagefind/").split(" ");
   var glossary = app.getAttribute("data-glossary") || "/glossary/";
   var terms = [];
   try { terms = JSON.parse(document.getElementById("search-terms").textContent); } catch (e) { terms = []; }
@@ -22,8 +23,10 @@
   var pagefind = null;
   function loadPagefind() {
     if (!pagefind) {
-      pagefind = import(bundle + "pagefind.js").then(function (pf) {
-        return Promise.resolve(pf.options({ baseUrl: base, excerptLength: 24 })).then(function () { return pf; });
+      pagefind = import(bundles[0] + "pagefind.js").then(function (pf) {
+        return Promise.resolve(pf.options({ baseUrl: base, excerptLength: 24 })).then(function () {
+          return Promise.all(bundles.slice(1).map(function (b) { return pf.mergeIndex(b, { baseUrl: base }); }));
+        }).then(function () { return pf; });
       });
       pagefind.catch(function () { pagefind = null; });
     }
