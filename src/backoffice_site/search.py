@@ -5,8 +5,8 @@ indexing, so parts of compounds (休暇 in 有給休暇) are found. The plain bi
 as a handful of long "words" and finds almost nothing.
 
 **Parts.** The index is split into parts (``plan``): the term pages, and the article pages in groups of
-at most ``ARTICLES_PER_PART`` (an article's part is fixed by a hash of its path, so adding or editing an
-article changes only its own part). Each part is a Pagefind bundle of its own, ``pagefind/`` for the
+about ``ARTICLES_PER_PART`` (an article's part is fixed by a hash of its path, so editing an article
+changes only its own part). Each part is a Pagefind bundle of its own, ``pagefind/`` for the
 first and ``pagefind/<part>/`` for the others; the search page loads the first and merges the others at
 query time (Pagefind's ``mergeIndex``). A rebuild indexes again only the parts whose pages changed: each
 part is remembered with a digest of its pages (``SearchMemo``).
@@ -69,8 +69,13 @@ def find_binary() -> tuple[Path | None, str]:
 
 SearchMemo = dict[str, tuple[str, dict[str, bytes]]]  # part name → (digest of its pages, its bundle's files)
 MARK = b"data-pagefind-body"
-ARTICLES_PER_PART = 250  # about 4 CPU-seconds of Pagefind per part: what an article edit re-indexes
-TERMS_PER_PART = 2000  # term pages are short
+# Part sizes: a smaller part makes an edit cheaper to re-index, but every part costs each query about three
+# more requests and 50 KB (its metadata and one index chunk per word searched: Pagefind's chunks are about
+# 25 KB whatever the part's size). 500 articles (about 8 CPU-seconds of Pagefind) and at most 3 parts per
+# kind keep a query within 1.5x of one bundle's cost on the medium bench corpus (bench/search_cost.py).
+ARTICLES_PER_PART = 500
+TERMS_PER_PART = 5000  # term pages are short: 3,000 of them hold about as much text as 500 articles
+MAX_PARTS = 3  # per kind; beyond that the parts grow instead
 # Templates whose pages are indexed, and the kind of part they go to (each text is indexed once: the
 # glossary listings only repeat the summaries of the term pages).
 KINDS = {"term.html": ("terms", TERMS_PER_PART), "article.html": ("articles", ARTICLES_PER_PART)}
@@ -84,6 +89,10 @@ def disabled() -> bool:
 
 def _hash(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
+
+def _count(pages: int, per_part: int) -> int:
+    return min(MAX_PARTS, -(-pages // per_part))
 
 
 def _names(kind: str, n: int) -> list[str]:
@@ -104,7 +113,7 @@ def plan(pages: Iterable[tuple[str, str | None]]) -> dict[str, str]:
     out: dict[str, str] = {}
     for template, paths in by_kind.items():
         kind, per_part = KINDS[template]
-        names = _names(kind, -(-len(paths) // per_part))
+        names = _names(kind, _count(len(paths), per_part))
         ordered = sorted(paths, key=lambda p: (_hash(p), p))
         for i, path in enumerate(ordered):
             out[path] = names[i * len(names) // len(ordered)]
@@ -126,7 +135,7 @@ def bundle_dirs(article_count: int, term_count: int) -> list[str]:
     names = []
     for template, count in (("term.html", term_count), ("article.html", article_count)):
         kind, per_part = KINDS[template]
-        names += _names(kind, -(-count // per_part)) if count else []
+        names += _names(kind, _count(count, per_part)) if count else []
     return [_bundle_dir(name, i) for i, name in enumerate(part_order(names))]
 
 
