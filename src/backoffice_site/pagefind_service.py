@@ -32,7 +32,9 @@ class ServiceError(Exception):
 
 
 def _encode(message_id: int, payload: dict[str, Any]) -> bytes:
-    return base64.b64encode(json.dumps({"message_id": message_id, "payload": payload}).encode()) + b","
+    # UTF-8, not \u escapes: Japanese text stays 3 bytes a character instead of 6 before base64
+    text = json.dumps({"message_id": message_id, "payload": payload}, ensure_ascii=False)
+    return base64.b64encode(text.encode()) + b","
 
 
 def _messages(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
@@ -61,7 +63,9 @@ class Service:
             self._log.close()
             raise ServiceError(f"Pagefind could not run ({exc})") from exc
         self._next = 0
-        self._outbox: queue.Queue[bytes | None] = queue.Queue()
+        # Requests wait here unencoded (a page's HTML is the build's own bytes object, not a copy) and are
+        # encoded one at a time by the writer, so a queue of pages Pagefind has not reached costs no memory.
+        self._outbox: queue.Queue[tuple[int, dict[str, Any]] | None] = queue.Queue()
         self._answers: dict[int, dict[str, Any]] = {}
         self._done = threading.Condition()
         self._stopped = False
@@ -76,7 +80,10 @@ class Service:
         assert stdin is not None
         try:
             while (item := self._outbox.get()) is not None:
-                stdin.write(item)
+                message_id, payload = item
+                if isinstance(payload.get("file_contents"), bytes):
+                    payload = {**payload, "file_contents": payload["file_contents"].decode()}
+                stdin.write(_encode(message_id, payload))
                 if self._outbox.empty():
                     stdin.flush()
         except (OSError, ValueError):
@@ -101,7 +108,7 @@ class Service:
     def send(self, payload: dict[str, Any]) -> int:
         """Queue a request; returns its message id (``wait`` for the answer when it matters)."""
         self._next += 1
-        self._outbox.put(_encode(self._next, payload))
+        self._outbox.put((self._next, payload))
         return self._next
 
     def wait(self, message_id: int, expected: str) -> dict[str, Any]:
@@ -122,7 +129,8 @@ class Service:
     def new_index(self, config: dict[str, Any] | None = None) -> int:
         return int(self.wait(self.send({"type": "NewIndex", "config": config or {}}), "NewIndex")["index_id"])
 
-    def add_html(self, index_id: int, url: str, html: str) -> int:
+    def add_html(self, index_id: int, url: str, html: bytes) -> int:
+        """Queue a page (UTF-8 HTML) for the index; returns the request's id."""
         return self.send({"type": "AddFile", "index_id": index_id, "url": url, "file_path": None,
                           "file_contents": html})
 

@@ -192,7 +192,7 @@ class Indexer:
                 assert self.binary is not None
                 self.service = Service(self.binary, TIMEOUT)
             index_id = self.service.new_index()
-            added = [self.service.add_html(index_id, "/" + path.removesuffix("index.html"), data.decode())
+            added = [self.service.add_html(index_id, "/" + path.removesuffix("index.html"), data)
                      for path, data in sorted(part.pages.items()) if MARK in data]
         except ServiceError as exc:
             self.problem = str(exc)
