@@ -190,6 +190,15 @@ def test_large_glossary_row_pages_have_neighbours_a_current_link_and_their_terms
     assert "hasDefinedTerm" not in index_set  # the terms are listed by the row pages
 
 
+def test_term_page_links_back_to_its_entry_in_the_listing(built: Path, big: Path) -> None:
+    back = find_all(parse_html(built / "glossary/somu/index.html"), "p", "back-to-glossary")[0]
+    assert next(back.iter(NS + "a")).get("href") == "/glossary/#somu"
+    row = parse_html(big / "glossary/row/ka/index.html")
+    slug = find_all(row, "article", "term-entry")[0].get("id")
+    back = find_all(parse_html(big / f"glossary/{slug}/index.html"), "p", "back-to-glossary")[0]
+    assert next(back.iter(NS + "a")).get("href") == f"/glossary/row/ka/#{slug}"
+
+
 def test_large_group_page_splits_too_and_small_groups_stay_single(big: Path) -> None:
     assert _links(big / "glossary/group/big/index.html", "row-index__list")[0] == "/glossary/group/big/row/a/"
     small = parse_html(big / "glossary/group/gyomu/index.html")

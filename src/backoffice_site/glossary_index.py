@@ -162,6 +162,12 @@ def _one(terms: Sequence[Term], group: Group | None, url: str, title: str,
     return out
 
 
+def term_anchors(listing_pages: Sequence[Listing]) -> dict[str, str]:
+    """Term slug → its entry in the whole glossary's listing ('glossary/#slug', or on its row page when
+    split), for the term page's link back to the list."""
+    return {t.slug: f"{p.url}#{t.slug}" for p in listing_pages if p.group is None for t in p.terms}
+
+
 def page_urls(terms: Sequence[Term], groups: Sequence[Group]) -> frozenset[str]:
     """The URLs of the row pages a split glossary adds beyond /glossary/ and the group pages (so links
     to them check)."""

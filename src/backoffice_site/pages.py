@@ -181,6 +181,7 @@ def build_pages(site: Site, rendered: RenderedContent, back: dict[str, list[Arti
         "name": f"{cfg.title} 用語集", "url": abs_url("glossary/"), "inLanguage": cfg.language,
     }
     glossary_listings = glossary_index.listings(site.terms, site.groups, row_of)  # issue 12: bounded pages
+    listed_at = glossary_index.term_anchors(glossary_listings)  # issue 12: a term's entry in the listings
 
     articles = site.articles
     key_terms = _key_terms(site, back)
@@ -252,7 +253,7 @@ def build_pages(site: Site, rendered: RenderedContent, back: dict[str, list[Arti
         pages.append(Page(f"{t.url}index.html", "term.html", {
             **common, "page_url": t.url, "title": f"{t.name}（{t.reading}）とは",
             "description": t.summary or _plain(rendered.definitions[t.slug].html)[:120],
-            "term": t, "breadcrumbs": t_crumbs, "group": group_of[t.group],
+            "term": t, "breadcrumbs": t_crumbs, "group": group_of[t.group], "listed_at": listed_at[t.slug],
             "prev": site.terms[i - 1] if i > 0 else None,
             "next": site.terms[i + 1] if i + 1 < len(site.terms) else None,
             "jsonld": [ld, _breadcrumb_ld(t_crumbs, abs_url)],
@@ -261,7 +262,7 @@ def build_pages(site: Site, rendered: RenderedContent, back: dict[str, list[Arti
                  tuple(_art_sig(a) for a in back[t.slug]),
                  sig[site.terms[i - 1].slug] if i > 0 else None,
                  sig[site.terms[i + 1].slug] if i + 1 < len(site.terms) else None,
-                 (group_of[t.group].name, group_of[t.group].slug))))
+                 (group_of[t.group].name, group_of[t.group].slug), listed_at[t.slug])))
 
     pages.append(Page("404.html", "404.html", {
         **common, "page_url": "404.html", "title": "ページが見つかりません", "description": "",
