@@ -241,15 +241,3 @@ class Indexer:
 def start(pages: Sequence[tuple[str, str | None]], memo: SearchMemo | None) -> Indexer | None:
     """An ``Indexer`` for these pages (output path, template), or None when search is switched off."""
     return None if disabled() else Indexer(pages, memo)
-
-
-def index(files: dict[str, bytes], pages: Sequence[tuple[str, str | None]], diagnostics: list[Diagnostic],
-          memo: SearchMemo | None = None) -> dict[str, bytes]:
-    """Index finished pages in one go (``files``: output path → bytes): ``start``, ``add`` each, ``finish``."""
-    indexer = start(pages, memo)
-    if indexer is None:
-        return {}
-    for path, _ in pages:
-        if path in files:
-            indexer.add(path, files[path])
-    return indexer.finish(diagnostics)
