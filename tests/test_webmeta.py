@@ -228,7 +228,8 @@ def test_every_url_starts_with_the_base_path_under_a_sub_path(subpath: Path) -> 
     assert all((ln.get("href") or "").startswith(SUB) for ln in feed.iter(f"{ATOM}link"))
     assert f"Sitemap: {SUB}sitemap.xml" in (subpath / "robots.txt").read_text(encoding="utf-8")
     app = next(el for el in parse_html(subpath / "search/index.html").iter() if el.get("id") == "search-app")
-    assert app.get("data-bundle") == "/project/pagefind/" and app.get("data-base") == "/project/"
+    assert app.get("data-bundles") == "/project/pagefind/ /project/pagefind/articles/"
+    assert app.get("data-base") == "/project/"
 
 
 # --- article page structure -------------------------------------------------------------------------------
@@ -301,9 +302,15 @@ def test_build_writes_a_pagefind_index(built: Path) -> None:
     bundle = built / "pagefind"
     assert (bundle / "pagefind.js").is_file()
     assert (bundle / "pagefind-entry.json").is_file()
-    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
-    assert "ja" in entry["languages"]
-    assert entry["languages"]["ja"]["page_count"] == 4 + 6  # articles and term pages (the glossary repeats them)
+    # two parts, terms first: the search page loads the first bundle and merges the other
+    app = next(el for el in parse_html(built / "search/index.html").iter() if el.get("id") == "search-app")
+    assert app.get("data-bundles") == "/pagefind/ /pagefind/articles/"
+    counts = []
+    for folder in (bundle, bundle / "articles"):
+        entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
+        counts.append(entry["languages"]["ja"]["page_count"])
+    assert counts == [6, 4]  # term pages, then articles; each text once (the glossary only repeats summaries)
+    assert not list(bundle.rglob("pagefind-ui.js"))  # Pagefind's UI, which the site never loads, is left out
 
 
 def test_same_input_gives_the_same_index_and_pages(built: Path, tmp_path: Path) -> None:

@@ -8,11 +8,12 @@ accessor a page kind uses takes the page's ``Reads`` recorder and names the inpu
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from backoffice_site import timeline
+from backoffice_site import glossary_index, kana, timeline
 from backoffice_site.incremental import Key, Reads, digest
 from backoffice_site.markdown_render import Rendered
 from backoffice_site.model import Article, Group, SiteConfig, Term
@@ -156,6 +157,28 @@ class LinkedSite:
     def term_changes(self, r: Reads, slug: str) -> tuple[timeline.Entry, ...]:
         return self.read(r, ("term_changes", slug))  # type: ignore[no-any-return]
 
+    def glossary_listings(self, r: Reads) -> tuple[glossary_index.Listing, ...]:
+        """The glossary's listing pages (glossary_index): the whole glossary's first, then each group's."""
+        return self.read(r, ("listings",))  # type: ignore[no-any-return]
+
+    def listed_at(self, r: Reads, slug: str) -> str:
+        """Where a term's entry is in the whole glossary's listing ('glossary/#slug' or its row page)."""
+        return self.read(r, ("listed_at", slug))  # type: ignore[no-any-return]
+
+    def glossary_listings_unrecorded(self) -> tuple[glossary_index.Listing, ...]:
+        """The listing pages, for listing the page set (which is not a read: a new set rebuilds every view)."""
+        return self._listings
+
+    @functools.cached_property
+    def _listings(self) -> tuple[glossary_index.Listing, ...]:
+        terms: tuple[TermSummary, ...] = self._value(("terms",))
+        row_of = {t.slug: kana.row_of(t.reading) for t in terms}
+        return glossary_index.listings(terms, self._value(("groups",)), row_of)
+
+    @functools.cached_property
+    def _anchors(self) -> dict[str, str]:
+        return glossary_index.term_anchors(self._listings)
+
     def page_list(self, r: Reads) -> tuple[tuple[str, bool, dt.date | None], ...]:
         """Every page of the site as (path, noindex, lastmod), for the sitemap."""
         return self.read(r, ("pages",))  # type: ignore[no-any-return]
@@ -190,6 +213,10 @@ class LinkedSite:
             return tuple(group_summary(g) for g in self.site.groups)
         if kind == "pages":
             return self.pages
+        if kind == "listings":
+            return self._listings
+        if kind == "listed_at":
+            return self._anchors.get(key[1])
         if kind == "today":
             return self.today
         if kind == "changes":

@@ -1,16 +1,26 @@
-"""Full-text search: the Pagefind index of the built pages, made at the end of a build that writes output.
+"""Full-text search: the Pagefind index of the article and term pages, in parts, made while the pages render.
 
 Pagefind's *extended* binary (PyPI ``pagefind[extended]``) is needed for Japanese: it segments words when
 indexing, so parts of compounds (休暇 in 有給休暇) are found. The plain binary indexes a Japanese sentence
 as a handful of long "words" and finds almost nothing.
 
-The pages are staged in a temporary folder and indexed there; the bundle's files are returned and join
-the build's files, so they are written together with the pages (one swap, never half an index) and a
-rebuild that changes nothing writes nothing. Pagefind's output is a pure function of its input: the same
-pages give byte-identical bundles.
+**Parts.** The index is split into parts (``plan``): the term pages, and the article pages in groups of
+about ``ARTICLES_PER_PART`` (an article's part is fixed by a hash of its path, so editing an article
+changes only its own part). Each part is a Pagefind bundle of its own, ``pagefind/`` for the
+first and ``pagefind/<part>/`` for the others; the search page loads the first and merges the others at
+query time (Pagefind's ``mergeIndex``). A rebuild indexes again only the parts whose pages changed: each
+part is remembered with a digest of its pages (``SearchMemo``).
 
-Only what the templates mark with ``data-pagefind-body`` is indexed (article and term pages and the
-glossary); navigation, footers and pages without the attribute are left out.
+**Off the critical path.** ``Indexer`` is started before the pages render and is given each page as it
+comes out; a part is sent to one Pagefind service process (``pagefind_service``) as soon as all its pages
+are there, in memory (no staging folder, nothing read back from disk), while the rest of the site renders.
+
+The bundles' files join the build's files, so they are written together with the pages (one swap, never
+half an index) and a rebuild that changes nothing writes nothing. Pagefind's output is a pure function of
+its input: the same pages give byte-identical bundles.
+
+Only what the templates mark with ``data-pagefind-body`` is indexed (the article and term pages);
+navigation, footers and pages without the attribute are left out.
 """
 
 from __future__ import annotations
@@ -19,15 +29,16 @@ import hashlib
 import importlib.util
 import os
 import shutil
-import subprocess
-import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from backoffice_site.diagnostics import Diagnostic, Loc, Severity
-from backoffice_site.manifest import search_switched_off as switched_off
+from backoffice_site.manifest import search_switched_off  # BACKOFFICE_SITE_SEARCH=0: no index
+from backoffice_site.pagefind_service import Service, ServiceError
 
 BUNDLE = "pagefind"  # the bundle's folder in the output; templates load BUNDLE/pagefind.js
-TIMEOUT = 300  # seconds; 1000 pages take about 2 s
+TIMEOUT = 600  # seconds for the whole index; the medium bench corpus (4,000 pages) takes about 15 CPU-seconds
 _HINT = "install it with: pip install 'pagefind[extended]'"
 
 
@@ -56,59 +67,177 @@ def find_binary() -> tuple[Path | None, str]:
     return None, f"the Pagefind binary was not found, so the site has no search index; {_HINT}"
 
 
-SearchMemo = dict[str, tuple[str, dict[str, bytes]]]  # "pagefind" → (digest of the indexed pages, bundle)
+SearchMemo = dict[str, tuple[str, dict[str, bytes]]]  # part name → (digest of its pages, its bundle's files)
 MARK = b"data-pagefind-body"
+# Part sizes: a smaller part makes an edit cheaper to re-index, but every part costs each query about three
+# more requests and 50-70 KB (its metadata and one index chunk per word form searched: Pagefind's chunks
+# are about 25 KB whatever the part's size). Measured on the medium bench corpus (bench/search_cost.py):
+# three parts (500 articles each) cost a query up to 1.6x the bytes of one bundle, two parts stay within
+# 1.5x. So: terms and articles apart (an article edit never re-indexes the glossary, nor a term edit the
+# articles), and articles cut further only beyond 1,000.
+ARTICLES_PER_PART = 1000
+TERMS_PER_PART = 5000  # term pages are short: 3,000 of them hold about as much text as 500 articles
+MAX_PARTS = 2  # per kind; beyond that the parts grow instead
+# Templates whose pages are indexed, and the kind of part they go to (each text is indexed once: the
+# glossary listings only repeat the summaries of the term pages).
+KINDS = {"term.html": ("terms", TERMS_PER_PART), "article.html": ("articles", ARTICLES_PER_PART)}
+# What a reader's browser never loads (the site uses Pagefind's JS API, not its UI); left out of the output.
+UNUSED = ("pagefind-ui.", "pagefind-component-ui.", "pagefind-modular-ui.", "pagefind-highlight.js")
 
 
-def index(files: dict[str, bytes], diagnostics: list[Diagnostic],
-          memo: SearchMemo | None = None) -> dict[str, bytes]:
-    """Index the HTML among ``files``; returns the bundle's files by output path, appends any warning.
+def disabled() -> bool:
+    return search_switched_off()
+
+
+def _hash(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
+
+def _count(pages: int, per_part: int) -> int:
+    return min(MAX_PARTS, -(-pages // per_part))
+
+
+def _names(kind: str, n: int) -> list[str]:
+    return [kind] + [f"{kind}-{i}" for i in range(2, n + 1)]
+
+
+def plan(pages: Iterable[tuple[str, str | None]]) -> dict[str, str]:
+    """Output path → part name, for the pages to index (``pages``: output path and template).
+
+    Parts are named ``terms``, ``articles``, or ``articles-2`` … when a kind has more pages than one part
+    holds. The pages of a kind are ordered by a hash of their path and cut into equal runs: an edit never
+    moves a page to another part, an added page moves at most a few at the runs' edges, and no part is
+    empty."""
+    by_kind: dict[str, list[str]] = {}
+    for path, template in pages:
+        if template in KINDS:
+            by_kind.setdefault(template, []).append(path)
+    out: dict[str, str] = {}
+    for template, paths in by_kind.items():
+        kind, per_part = KINDS[template]
+        names = _names(kind, _count(len(paths), per_part))
+        ordered = sorted(paths, key=lambda p: (_hash(p), p))
+        for i, path in enumerate(ordered):
+            out[path] = names[i * len(names) // len(ordered)]
+    return out
+
+
+def part_order(parts: Iterable[str]) -> list[str]:
+    """Parts in the order the search page loads them: terms first (they answer most queries), then articles."""
+    def key(name: str) -> tuple[int, int]:
+        kind, _, n = name.partition("-")
+        return (0 if kind == "terms" else 1, int(n or 1))
+    return sorted(set(parts), key=key)
+
+
+def bundle_dirs(article_count: int, term_count: int) -> list[str]:
+    """The bundle folders (relative to the base path) the search page loads, the first one being primary.
+
+    Pure in the page counts, so the search page knows them before the index is made."""
+    names = []
+    for template, count in (("term.html", term_count), ("article.html", article_count)):
+        kind, per_part = KINDS[template]
+        names += _names(kind, _count(count, per_part)) if count else []
+    return [_bundle_dir(name, i) for i, name in enumerate(part_order(names))]
+
+
+def _bundle_dir(name: str, position: int) -> str:
+    return f"{BUNDLE}/" if position == 0 else f"{BUNDLE}/{name}/"
+
+
+@dataclass
+class _Part:
+    name: str
+    members: frozenset[str]
+    pages: dict[str, bytes] = field(default_factory=dict)
+
+
+class Indexer:
+    """Indexes the pages as they are handed over, part by part; ``finish`` returns the bundles' files.
 
     Never fails the build: a missing binary or a failed run is a warning, and the site works without
-    search (the search page says so and points to the glossary). The last result is kept, so a rebuild
-    whose pages did not change does not run Pagefind again (``memo``, kept by the Builder and its cache).
-    ``BACKOFFICE_SITE_SEARCH=0`` skips indexing
-    without a warning (quick builds, tests that are not about search).
-    """
-    if switched_off():
-        return {}
-    binary, note = find_binary()
-    if note:
-        diagnostics.append(Diagnostic(Loc("pagefind"), Severity.WARNING, note))
-    if binary is None:
-        return {}
-    # Only pages marked for the index are staged: Pagefind would read and skip the others.
-    pages = {name: data for name, data in files.items() if name.endswith(".html") and MARK in data}
-    h = hashlib.blake2b(str(binary).encode(), digest_size=16)
-    for name in sorted(pages):
-        h.update(name.encode() + b"\0" + hashlib.blake2b(pages[name], digest_size=16).digest())
-    key = h.hexdigest()
-    if memo is not None and memo.get("pagefind", ("", {}))[0] == key:
-        return dict(memo["pagefind"][1])
-    bundle, problem = _run(binary, pages)
-    if problem:
-        diagnostics.append(Diagnostic(Loc("pagefind"), Severity.WARNING, f"{problem}; the site has no search index"))
-        return {}
-    if memo is not None:
-        memo["pagefind"] = (key, bundle)
-    return dict(bundle)
+    search (the search page says so and points to the glossary)."""
 
+    def __init__(self, pages: Sequence[tuple[str, str | None]], memo: SearchMemo | None):
+        self.memo = memo if memo is not None else {}
+        self.binary, self.note = find_binary()
+        self.part_of = plan(pages) if self.binary is not None else {}
+        names = part_order(self.part_of.values())
+        self.dirs = {name: _bundle_dir(name, i) for i, name in enumerate(names)}
+        self.parts = {name: _Part(name, frozenset(p for p, n in self.part_of.items() if n == name)) for name in names}
+        self.service: Service | None = None
+        self.pending: dict[str, tuple[str, int, list[int]]] = {}  # part → (digest, index id, add ids)
+        self.problem = ""
 
-def _run(binary: Path, pages: dict[str, bytes]) -> tuple[dict[str, bytes], str]:
-    with tempfile.TemporaryDirectory(prefix="backoffice-search-") as tmp:
-        site, out = Path(tmp) / "site", Path(tmp) / "bundle"
-        site.mkdir()
-        for name, data in pages.items():
-            dest = site / name
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_bytes(data)
+    def add(self, path: str, data: bytes) -> None:
+        """A page is ready; when it completes its part, the part is indexed (unless remembered)."""
+        name = self.part_of.get(path)
+        if name is None:
+            return
+        part = self.parts[name]
+        part.pages[path] = data
+        if len(part.pages) == len(part.members):
+            self._start_part(part)
+
+    def _digest(self, part: _Part) -> str:
+        h = hashlib.blake2b(f"{self.binary}\0{self.dirs[part.name]}".encode(), digest_size=16)
+        for path in sorted(part.pages):
+            h.update(path.encode() + b"\0" + hashlib.blake2b(part.pages[path], digest_size=16).digest())
+        return h.hexdigest()
+
+    def _start_part(self, part: _Part) -> None:
+        key = self._digest(part)
+        if self.problem or self.memo.get(part.name, ("", {}))[0] == key:
+            return
         try:
-            run = subprocess.run([str(binary), "--site", str(site), "--output-path", str(out), "--quiet"],
-                                 capture_output=True, text=True, timeout=TIMEOUT, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return {}, f"Pagefind could not run ({exc})"
-        if run.returncode != 0 or not (out / "pagefind.js").is_file():
-            detail = (run.stderr or run.stdout).strip().splitlines()
-            return {}, f"Pagefind failed (exit {run.returncode}{': ' + detail[-1] if detail else ''})"
-        return {f"{BUNDLE}/{p.relative_to(out).as_posix()}": p.read_bytes()
-                for p in sorted(out.rglob("*")) if p.is_file()}, ""
+            if self.service is None:
+                assert self.binary is not None
+                self.service = Service(self.binary, TIMEOUT)
+            index_id = self.service.new_index()
+            added = [self.service.add_html(index_id, "/" + path.removesuffix("index.html"), data)
+                     for path, data in sorted(part.pages.items()) if MARK in data]
+        except ServiceError as exc:
+            self.problem = str(exc)
+            return
+        self.pending[part.name] = (key, index_id, added)
+
+    def finish(self, diagnostics: list[Diagnostic]) -> dict[str, bytes]:
+        """Every part's bundle files by output path (remembered or just made); appends any warning."""
+        if self.note:
+            diagnostics.append(Diagnostic(Loc("pagefind"), Severity.WARNING, self.note))
+        try:
+            out: dict[str, bytes] = {}
+            for name, part in self.parts.items():
+                if name not in self.pending and self.memo.get(name, ("", {}))[0] != self._digest(part):
+                    self._start_part(part)  # pages never handed over (a failed render): index what is there
+                if name in self.pending and not self.problem:
+                    key, index_id, added = self.pending[name]
+                    assert self.service is not None
+                    try:
+                        bundle = self.service.files(index_id, added)
+                    except ServiceError as exc:
+                        self.problem = str(exc)
+                        break
+                    kept = {f: d for f, d in bundle.items() if not f.startswith(UNUSED)}
+                    self.memo[name] = (key, kept)
+                if name in self.memo:
+                    out.update({self.dirs[name] + f: d for f, d in self.memo[name][1].items()})
+            for stale in [n for n in self.memo if n not in self.parts]:
+                del self.memo[stale]
+            if self.problem:
+                diagnostics.append(Diagnostic(Loc("pagefind"), Severity.WARNING,
+                                              f"{self.problem}; the site has no search index"))
+                return {}
+            return out
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.service is not None:
+            self.service.close()
+            self.service = None
+
+
+def start(pages: Sequence[tuple[str, str | None]], memo: SearchMemo | None) -> Indexer | None:
+    """An ``Indexer`` for these pages (output path, template), or None when search is switched off."""
+    return None if disabled() else Indexer(pages, memo)

@@ -7,25 +7,26 @@
   var input = document.getElementById("search-q");
   if (!app || !input) return;
   var text = window.bosText;
-  var nojs = document.getElementById("search-nojs");
   var status = document.getElementById("search-status");
   var list = document.getElementById("search-results");
   var form = input.form;
   var base = app.getAttribute("data-base") || "/";
-  var bundle = app.getAttribute("data-bundle") || "/pagefind/";
+  /* The index comes in parts (terms, articles …): the first is loaded, the others merged into it. */
+  var bundles = (app.getAttribute("data-bundles") || "/pagefind/").split(" ");
   var glossary = app.getAttribute("data-glossary") || "/glossary/";
   var terms = [];
   try { terms = JSON.parse(document.getElementById("search-terms").textContent); } catch (e) { terms = []; }
   terms.forEach(function (t) {
     t.keys = [t.name, t.reading].concat(t.aliases || [], t.en ? [t.en] : []).map(text.norm);
   });
-  if (nojs) nojs.hidden = true;
 
   var pagefind = null;
   function loadPagefind() {
     if (!pagefind) {
-      pagefind = import(bundle + "pagefind.js").then(function (pf) {
-        return Promise.resolve(pf.options({ baseUrl: base, excerptLength: 24 })).then(function () { return pf; });
+      pagefind = import(bundles[0] + "pagefind.js").then(function (pf) {
+        return Promise.resolve(pf.options({ baseUrl: base, excerptLength: 24 })).then(function () {
+          return Promise.all(bundles.slice(1).map(function (b) { return pf.mergeIndex(b, { baseUrl: base }); }));
+        }).then(function () { return pf; });
       });
       pagefind.catch(function () { pagefind = null; });
     }

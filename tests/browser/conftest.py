@@ -54,6 +54,32 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def big_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The basic fixture site plus a glossary large enough to be split into kana-row pages (issue 12);
+    built without the search index, which these pages do not use."""
+    from bigglossary import big_glossary
+
+    from backoffice_site.glossary_index import SPLIT_ABOVE
+
+    root = tmp_path_factory.mktemp("big") / "src"
+    shutil.copytree(REPO / "tests" / "fixtures" / "basic", root)
+    for name in ("templates", "static"):
+        shutil.copytree(REPO / name, root / name)
+    (root / "content" / "glossary" / "big.yaml").write_text(big_glossary(SPLIT_ABOVE + 400), encoding="utf-8")
+    out = root.parent / "site"
+    env = {**os.environ, "PYTHONWARNINGS": "error", "BACKOFFICE_SITE_SEARCH": "0"}
+    p = subprocess.run([sys.executable, "-m", "backoffice_site", "build", "--root", str(root), "--out", str(out)],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert p.returncode == 0, p.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def big_site_url(big_site: Path) -> Iterator[str]:
+    yield from _serve(big_site)
+
+
 class _QuietHandler(SimpleHTTPRequestHandler):
     extensions_map: ClassVar[dict[str, str]] = {
         **SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript",
@@ -65,7 +91,11 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="session")
 def site_url(built_site: Path) -> Iterator[str]:
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(built_site)))
+    yield from _serve(built_site)
+
+
+def _serve(folder: Path) -> Iterator[str]:
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{srv.server_port}/"

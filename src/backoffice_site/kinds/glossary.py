@@ -1,16 +1,15 @@
-"""The glossary: the whole list at /glossary/ and one list per group, under kana-row headings."""
+"""The glossary's listing pages: /glossary/, one per group, and — for a large glossary — one per kana row
+(glossary_index decides which pages exist and what each lists: name, reading and summary of each term)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-from backoffice_site import kana
+from backoffice_site import glossary_index
 from backoffice_site.incremental import Reads
 from backoffice_site.kinds import Page, PageSpec, abs_url, base_view, breadcrumb_ld, per_item
-from backoffice_site.kinds.entries import entry_view
-from backoffice_site.linked import LinkedSite
-from backoffice_site.model import Term
+from backoffice_site.linked import LinkedSite, group_summary, term_summary
 from backoffice_site.resolve import Site
 
 CRUMBS = [("ホーム", ""), ("用語集", "glossary/")]
@@ -19,53 +18,40 @@ CRUMBS = [("ホーム", ""), ("用語集", "glossary/")]
 def urls(site: Site) -> Iterable[str]:
     yield "glossary/"
     yield from (g.url for g in site.groups)
+    yield from sorted(glossary_index.page_urls([term_summary(t) for t in site.terms],
+                                               [group_summary(g) for g in site.groups]))
 
 
 def specs(ls: LinkedSite, earlier: list[PageSpec]) -> Iterable[PageSpec]:
-    yield PageSpec("glossary/index.html", _index)
-    for g in ls.site.groups:
-        yield PageSpec(f"{g.url}index.html", per_item(_group, g.slug))
+    for lst in ls.glossary_listings_unrecorded():
+        yield PageSpec(lst.path, per_item(_page, lst.url))
 
 
-def _rows(terms: list[Term]) -> list[tuple[str, list[Term]]]:
-    by_row: dict[str, list[Term]] = {}
-    for t in terms:
-        by_row.setdefault(kana.row_of(t.reading), []).append(t)
-    return [(row, by_row[row]) for row in (*kana.ROWS, "その他") if row in by_row]
+def _description(lst: glossary_index.Listing) -> str:
+    g = lst.group
+    if lst.row is not None:
+        return f"{g.name + 'の' if g else ''}用語のうち、{lst.row_label}の {len(lst.terms)} 語を五十音順に解説します。"
+    if g is None:
+        return f"アルバイト・パートとバックオフィスの用語 {lst.total} 語を五十音順に解説します。"
+    return str(getattr(g, "description", "")) or f"{g.name}に関する用語 {lst.total} 語の解説です。"
 
 
-def _list_view(ls: LinkedSite, r: Reads, slugs: list[str]) -> dict[str, Any]:
-    terms, lookups = entry_view(ls, r, slugs)
-    return {**lookups, "rows": _rows(terms), "groups": ls.groups(r)}
-
-
-def _index(ls: LinkedSite, r: Reads) -> Page:
+def _page(ls: LinkedSite, r: Reads, url: str) -> Page:
     cfg = ls.config(r)
-    terms = ls.terms(r)
-    term_set_ld = {
-        "@context": "https://schema.org", "@type": "DefinedTermSet", "@id": abs_url(cfg.base_url, "glossary/"),
-        "name": f"{cfg.title} 用語集", "url": abs_url(cfg.base_url, "glossary/"), "inLanguage": cfg.language,
-        "hasDefinedTerm": [{"@type": "DefinedTerm", "name": t.name, "url": abs_url(cfg.base_url, t.url)}
-                           for t in terms],
-    }
-    return Page("glossary/index.html", "glossary.html", {
-        **base_view(ls, r, "glossary/", "用語集",
-                    f"アルバイト・パートとバックオフィスの用語 {len(terms)} 語を五十音順に解説します。"),
-        **_list_view(ls, r, [t.slug for t in terms]),
-        "current_group": None, "breadcrumbs": CRUMBS,
-        "jsonld": [term_set_ld, breadcrumb_ld(CRUMBS, cfg.base_url)],
-    })
-
-
-def _group(ls: LinkedSite, r: Reads, slug: str) -> Page:
-    cfg = ls.config(r)
-    g = next(g for g in ls.groups(r) if g.slug == slug)
-    members = set(g.terms)
-    slugs = [t.slug for t in ls.terms(r) if t.slug in members]
-    crumbs = [*CRUMBS, (g.name, g.url)]
-    return Page(f"{g.url}index.html", "glossary.html", {
-        **base_view(ls, r, g.url, f"{g.name}の用語",
-                    g.description or f"{g.name}に関する用語 {len(slugs)} 語の解説です。"),
-        **_list_view(ls, r, slugs),
-        "current_group": g, "breadcrumbs": crumbs, "jsonld": [breadcrumb_ld(crumbs, cfg.base_url)],
+    lst = next(x for x in ls.glossary_listings(r) if x.url == url)
+    crumbs = list(lst.crumbs)
+    ld: list[dict[str, Any]] = [breadcrumb_ld(crumbs, cfg.base_url)]
+    if lst.group is None:  # the term set, with the terms this page lists (all of them on a single page)
+        term_set: dict[str, Any] = {
+            "@context": "https://schema.org", "@type": "DefinedTermSet",
+            "@id": abs_url(cfg.base_url, "glossary/"), "name": f"{cfg.title} 用語集",
+            "url": abs_url(cfg.base_url, "glossary/"), "inLanguage": cfg.language,
+        }
+        if lst.terms:
+            term_set["hasDefinedTerm"] = [{"@type": "DefinedTerm", "name": t.name, "url": abs_url(cfg.base_url, t.url)}
+                                          for t in lst.terms]
+        ld.insert(0, term_set)
+    return Page(lst.path, "glossary.html", {
+        **base_view(ls, r, lst.url, lst.title, _description(lst)),
+        "listing": lst, "current_group": lst.group, "groups": ls.groups(r), "breadcrumbs": crumbs, "jsonld": ld,
     })

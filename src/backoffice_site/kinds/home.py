@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from backoffice_site import kana
 from backoffice_site.incremental import Reads
 from backoffice_site.kinds import Page, PageSpec, abs_url, base_view
-from backoffice_site.linked import LinkedSite, TermSummary
+from backoffice_site.linked import LinkedSite
 from backoffice_site.resolve import Site
 
 KEY_TERMS = 12
@@ -21,14 +20,6 @@ def specs(ls: LinkedSite, earlier: list[PageSpec]) -> Iterable[PageSpec]:
     yield PageSpec("index.html", _page)
 
 
-def rows(terms: Iterable[TermSummary]) -> list[tuple[str, list[TermSummary]]]:
-    """Terms under their kana-row headings (あ行 … わ行), in the given (gojūon) order."""
-    by_row: dict[str, list[TermSummary]] = {}
-    for t in terms:
-        by_row.setdefault(kana.row_of(t.reading), []).append(t)
-    return [(r, by_row[r]) for r in (*kana.ROWS, "その他") if r in by_row]
-
-
 def _page(ls: LinkedSite, r: Reads) -> Page:
     cfg = ls.config(r)
     terms = ls.terms(r)
@@ -36,7 +27,7 @@ def _page(ls: LinkedSite, r: Reads) -> Page:
     ranked = sorted(terms, key=lambda t: -counts[t.slug])  # stable: ties stay in gojūon order
     return Page("index.html", "index.html", {
         **base_view(ls, r, "", cfg.title, cfg.description),
-        "articles": ls.articles(r), "rows": rows(terms), "term_count": len(terms),
+        "articles": ls.articles(r), "glossary_bar": ls.glossary_listings(r)[0].bar, "term_count": len(terms),
         "key_terms": [t for t in ranked if counts[t.slug]][:KEY_TERMS], "groups": ls.groups(r),
         "jsonld": [{"@context": "https://schema.org", "@type": "WebSite", "name": cfg.title,
                     "url": abs_url(cfg.base_url, ""), "inLanguage": cfg.language, "description": cfg.description}],

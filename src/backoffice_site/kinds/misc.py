@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
+from backoffice_site import search
 from backoffice_site.incremental import Reads
 from backoffice_site.kinds import Page, PageSpec, abs_url, base_view
 from backoffice_site.linked import LinkedSite
@@ -39,6 +40,7 @@ def _search(ls: LinkedSite, r: Reads) -> Page:
         **base_view(ls, r, "search/", "サイト内検索", f"{cfg.title}の記事と用語集を検索します。"),
         "noindex": True, "breadcrumbs": [("ホーム", ""), ("サイト内検索", "search/")],
         "search_terms": terms_json, "term_count": len(terms), "article_count": len(ls.article_order(r)),
+        "search_bundles": search.bundle_dirs(len(ls.article_order(r)), len(terms)),  # the index parts
     })
 
 

@@ -40,6 +40,7 @@ def _page(ls: LinkedSite, r: Reads, slug: str) -> Page:
     return Page(f"{t.url}index.html", "term.html", {
         **base_view(ls, r, t.url, f"{t.name}（{t.reading}）とは", t.summary or text[:120]),
         **lookups, "term": t, "breadcrumbs": crumbs, "group": lookups["group_of"][t.group],
+        "listed_at": ls.listed_at(r, slug),
         "changes": timeline.term_changes(ls.term_changes(r, slug), ls.today_(r)).get(slug, timeline.NO_CHANGES),
         "prev": ls.term_summary(r, prev) if prev else None,
         "next": ls.term_summary(r, nxt) if nxt else None,
