@@ -102,8 +102,11 @@ def fast(opts: BuildOptions) -> Manifest | None:
     return m
 
 
+SEARCH_SWITCH = "BACKOFFICE_SITE_SEARCH"  # 0/off: build without the search index (tests that are not about it)
+
+
 def search_switched_off() -> bool:
-    return os.environ.get("BACKOFFICE_SITE_SEARCH", "").strip().lower() in ("0", "off", "no", "false")
+    return os.environ.get(SEARCH_SWITCH, "").strip().lower() in ("0", "off", "no", "false")
 
 
 def record(key: tuple[Any, ...], root: Path, out: Path, diagnostics: tuple[Diagnostic, ...], pages: int,

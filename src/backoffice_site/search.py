@@ -34,9 +34,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from backoffice_site.diagnostics import Diagnostic, Loc, Severity
-from backoffice_site.manifest import search_switched_off  # BACKOFFICE_SITE_SEARCH=0: no index
+from backoffice_site.manifest import SEARCH_SWITCH, search_switched_off
 from backoffice_site.pagefind_service import Service, ServiceError
 
+SWITCH = SEARCH_SWITCH  # 0/off in the environment: no index (see manifest)
 BUNDLE = "pagefind"  # the bundle's folder in the output; templates load BUNDLE/pagefind.js
 TIMEOUT = 600  # seconds for the whole index; the medium bench corpus (4,000 pages) takes about 15 CPU-seconds
 _HINT = "install it with: pip install 'pagefind[extended]'"
