@@ -2,8 +2,8 @@
 
 Rules, over the resolved site:
 
-- a source's ``checked`` (a term's or one of its ``changes:``) may not lie after site.yaml's ``facts_checked`` (error: the site cannot vouch for
-  more than it checked); without ``facts_checked`` it may not lie after today;
+- a source's ``checked`` (a term's, or one in its ``changes:``) may not lie after site.yaml's ``facts_checked``
+  (error: the site cannot vouch for more than it checked); without ``facts_checked`` it may not lie after today;
 - ``facts_checked`` and a source's ``as_of`` in the future (after the build's today) are warnings: a checked
   date cannot be in the future, and an ``as_of`` there is usually a typo (an announced effective date is
   possible, so it is not an error);
