@@ -12,6 +12,7 @@ from backoffice_site.build import BuildOptions, build
 from backoffice_site.diagnostics import Diagnostics
 from backoffice_site.lint_dates import find_claims
 from backoffice_site.load import load_content
+from backoffice_site.model import SourceRef, Term
 
 GROUPS = {"雇用形態", "給与・手当", "税金・社会保険", "労働条件・権利", "応募・面接", "バックオフィス業務"}
 MIN_TERMS = 106  # issue 13: the 86 terms of 2026-11 plus at least the 20 missing ones of updates-2026.md §5
@@ -110,15 +111,29 @@ def test_enough_terms(content) -> None:  # type: ignore[no-untyped-def]
     assert len(content.terms) >= MIN_TERMS
 
 
+def all_sources(term: Term) -> tuple[SourceRef, ...]:
+    """A term's own sources, then those of its changes: both are shown to readers and vouch for facts."""
+    return (*term.sources, *(s for c in term.changes for s in c.sources))
+
+
 def test_no_source_on_the_unsuitable_list(content) -> None:  # type: ignore[no-untyped-def]
-    bad = [f"{t.name}: {s.url} ({why})" for t in content.terms for s in t.sources
+    bad = [f"{t.name}: {s.url} ({why})" for t in content.terms for s in all_sources(t)
            if (why := is_unsuitable(s.url))]
     assert not bad, "\n".join(bad)
 
 
+def test_every_change_rests_on_an_official_source(content) -> None:  # type: ignore[no-untyped-def]
+    # A dated change to a law, tax or insurance rule is a legal fact: a reader must be able to check it at the
+    # ministry, 日本年金機構, こども家庭庁, 協会けんぽ … that decided or announced it.
+    changes = [(t, c) for t in content.terms for c in t.changes]
+    assert len(changes) >= 12, "issue 14: at least 12 dated changes on the timeline"
+    missing = [f"{c.loc}: {t.name} {c.iso}" for t, c in changes if not any(is_official(s.url) for s in c.sources)]
+    assert not missing, "changes without an official source:\n" + "\n".join(missing)
+
+
 def test_no_source_is_a_bare_home_page(content) -> None:  # type: ignore[no-untyped-def]
     # A home page proves nothing about the fact it is cited for: link the page that states it.
-    bare = [f"{t.name}: {s.url}" for t in content.terms for s in t.sources
+    bare = [f"{t.name}: {s.url}" for t in content.terms for s in all_sources(t)
             if urlsplit(s.url).path in ("", "/") and not urlsplit(s.url).query]
     assert not bare, "\n".join(bare)
 
@@ -140,9 +155,9 @@ def test_changing_terms_have_review_by(content) -> None:  # type: ignore[no-unty
 def test_every_source_is_checked_no_later_than_the_site(content) -> None:  # type: ignore[no-untyped-def]
     facts = content.config.facts_checked
     assert facts is not None, "content/site.yaml needs facts_checked"
-    unchecked = [f"{s.loc}: {t.name}" for t in content.terms for s in t.sources if s.checked is None]
+    unchecked = [f"{s.loc}: {t.name}" for t in content.terms for s in all_sources(t) if s.checked is None]
     assert not unchecked, "sources without checked:\n" + "\n".join(unchecked)
-    later = [f"{s.loc}: {t.name} {s.checked}" for t in content.terms for s in t.sources
+    later = [f"{s.loc}: {t.name} {s.checked}" for t in content.terms for s in all_sources(t)
              if s.checked is not None and s.checked.after(facts)]
     assert not later, "\n".join(later)
 

@@ -66,6 +66,29 @@ def test_checked_later_than_facts_checked_is_an_error(site) -> None:  # type: ig
                      "(content/site.yaml); a source cannot be checked beyond the site"]
 
 
+def test_a_change_sources_checked_later_than_facts_checked_is_an_error(site) -> None:  # type: ignore[no-untyped-def]
+    # A change's sources vouch for its summary: the same rule as the term's own sources, at the change's value.
+    text = edited(ROUDOU, "    see_also: [休暇]\n", (
+        "    see_also: [休暇]\n"
+        "    changes:\n"
+        "      - date: 2027-04-01\n"
+        "        summary: 休暇の日数の決まりが変わります。\n"
+        "        status: 決定\n"
+        "        sources:\n"
+        "          - title: 厚生労働省「年次有給休暇の改正」\n"
+        "            url: https://www.mhlw.go.jp/kyuka/\n"
+        "            checked: 2026-03-15\n"))
+    root = site(files={ROUDOU: text})
+    code, diags = check(root)
+    assert code == 1
+    where = loc_of(text, "2026-03-15", ROUDOU)
+    assert diags == [f"{where}: error: source checked 2026-03-15 is later than the site's facts_checked 2026-02 "
+                     "(content/site.yaml); a source cannot be checked beyond the site"]
+    # within the checked month it is fine, like a term source
+    root = site(files={ROUDOU: text.replace("checked: 2026-03-15", "checked: 2026-02-27")})
+    assert check(root, "--strict") == (0, [])
+
+
 def test_checked_within_the_checked_month_is_fine(site) -> None:  # type: ignore[no-untyped-def]
     root = site(files={ROUDOU: edited(ROUDOU, "checked: 2026-02\n", "checked: 2026-02-27\n")})
     assert check(root, "--strict") == (0, [])

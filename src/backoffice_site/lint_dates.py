@@ -2,8 +2,8 @@
 
 Rules, over the resolved site:
 
-- a source's ``checked`` may not lie after site.yaml's ``facts_checked`` (error: the site cannot vouch for
-  more than it checked); without ``facts_checked`` it may not lie after today;
+- a source's ``checked`` (a term's, or one in its ``changes:``) may not lie after site.yaml's ``facts_checked``
+  (error: the site cannot vouch for more than it checked); without ``facts_checked`` it may not lie after today;
 - ``facts_checked`` and a source's ``as_of`` in the future (after the build's today) are warnings: a checked
   date cannot be in the future, and an ``as_of`` there is usually a typo (an announced effective date is
   possible, so it is not an error);
@@ -79,7 +79,8 @@ def check(site: Site, root: Path, diags: Diagnostics, today: dt.date) -> None:
                       f"facts_checked {facts.isoformat()} is in the future (today is {today.isoformat()}); "
                       "set it to the month the facts were actually checked")
     for t in site.terms:
-        for s in t.sources:
+        # A change's sources vouch for its summary just as the term's vouch for its text: same rules.
+        for s in (*t.sources, *(s for c in t.changes for s in c.sources)):
             if s.checked is not None:
                 loc = s.value_locs.get("checked", s.loc)
                 if facts is not None and s.checked.after(facts):
