@@ -84,7 +84,7 @@ def find_all(root: ET.Element, tag: str, cls: str | None = None) -> list[ET.Elem
 
 def without_phrase_marks(html: str) -> str:
     """A page as it was before phrase.py added <wbr> and <span class="nobr"> (elements without text)."""
-    return re.sub(r'<wbr>|<span class="nobr">(.*?)</span>', r"\1", html)
+    return re.sub(r'<wbr>|<span class="nobr">(.*?)</span>', r"\1", html, flags=re.S)  # a phrase may hold a newline
 
 
 def text_of(el: ET.Element) -> str:

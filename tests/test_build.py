@@ -6,7 +6,7 @@ import os
 import re
 from pathlib import Path
 
-from conftest import NS, REPO, find_all, parse_html, run_cli, snapshot
+from conftest import NS, REPO, find_all, parse_html, run_cli, snapshot, without_phrase_marks
 
 from backoffice_site.build import Builder, BuildOptions
 
@@ -106,7 +106,7 @@ def test_bom_crlf_and_nfd_files_work(site) -> None:  # type: ignore[no-untyped-d
     bom = parse_html(root / "public/articles/bom/index.html")
     assert [a.get("data-term") for a in find_all(bom, "a", "term")] == ["part"]
     nfd_page = (root / "public/articles/nfd/index.html").read_text(encoding="utf-8")
-    assert "<h1>がぎぐ</h1>" in nfd_page
+    assert "<h1>がぎぐ</h1>" in without_phrase_marks(nfd_page)  # NFC; phrase breaks are not the point here
 
 
 def test_failed_write_leaves_old_output(site) -> None:  # type: ignore[no-untyped-def]

@@ -7,12 +7,14 @@ import json
 from pathlib import Path
 
 import budoux
+import jinja2
 import pytest
 from conftest import NS, find_all, parse_html, run_cli, text_of, without_phrase_marks
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markupsafe import Markup, escape
 
-from backoffice_site.phrase import PhraseBreaker, insert_breaks
+from backoffice_site.phrase import PhraseBreaker, PhraseFilter, insert_breaks
 
 PARSER = budoux.load_default_japanese_parser()
 TITLE = "バックオフィスとは？フロントオフィスとの違い"
@@ -133,6 +135,46 @@ def fragments(draw: st.DrawFn, depth: int = 0) -> str:
     return "".join(parts)
 
 
+def test_the_filter_escapes_then_marks_and_returns_markup(breaks: PhraseBreaker) -> None:
+    phrase = PhraseFilter(breaks)
+    text = f"<script>{TITLE}&"
+    out = phrase(text)
+    assert isinstance(out, Markup)
+    assert unmarked(str(out)) == str(escape(text)), "only marks are added to the escaped text"
+    assert "<script>" not in out and "&amp;" in out
+    assert out.count("<wbr>") >= 2
+    assert phrase(out) == out, "the filter's own output (Markup) passes through unchanged"
+
+
+def test_the_filter_in_a_template_marks_what_the_template_prints(breaks: PhraseBreaker) -> None:
+    env = jinja2.Environment(autoescape=True)
+    env.filters["phrase"] = PhraseFilter(breaks)
+    tpl = env.from_string('<h1 title="{{ t }}">{{ t | phrase }}</h1>'
+                          '<a href="/">{% filter phrase %}<span>前の記事</span>{{ t }}{% endfilter %}</a>')
+    t = TITLE + "<b>"
+    h1, a = tpl.render(t=t).split("</h1>")
+    assert h1 == f'<h1 title="{escape(t)}">' + breaks(f"<h1>{escape(t)}</h1>")[len("<h1>"):-len("</h1>")]
+    assert h1.count("<wbr>") >= 2 and "<b>" not in h1, "escaped, marked, and the attribute left alone"
+    assert a.startswith("<a href=\"/\"><span>前の<wbr>記事</span>") and "&lt;b&gt;" in a and "<b>" not in a
+
+
+def test_the_filter_keeps_each_string_once(breaks: PhraseBreaker) -> None:
+    phrase = PhraseFilter(breaks)
+    first = phrase(TITLE)
+    assert phrase(TITLE) is first
+    assert phrase(Markup(escape(TITLE))) is first, "keyed by the HTML, so Markup and str of the same text share"
+    assert len(phrase.memo) == 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(JA, min_size=1, max_size=8).map("".join))
+def test_the_filter_marks_text_as_the_page_pass_marks_a_heading(text: str) -> None:
+    """A string printed through ``| phrase`` in an <h2> gets the marks the whole-page pass gave that <h2>."""
+    pb = PhraseBreaker()
+    text = text.replace("&amp;", "&").replace("&lt;", "<")  # a view hands over plain text; the filter escapes
+    assert f"<h2>{PhraseFilter(pb)(text)}</h2>" == pb(f"<h2>{escape(text)}</h2>")
+
+
 @settings(max_examples=200, deadline=None)
 @given(fragments())
 def test_only_wbr_is_ever_added_and_twice_is_once(page: str) -> None:
@@ -168,3 +210,24 @@ def test_the_built_site_marks_headings_but_not_its_data(site, tmp_path: Path) ->
     assert marked > 0
     for name in ("glossary.json", "feed.xml", "sitemap.xml"):
         assert "wbr" not in (out / name).read_text(encoding="utf-8")
+
+
+def test_markdown_is_marked_once_in_its_stage_and_data_files_keep_it_plain(site, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The Markdown stage marks a document's headings, cells and links (the page shows that HTML);
+    glossary.json and the feed carry the same HTML without marks."""
+    root = site(files={"content/articles/first.md": (
+        "---\ntitle: 休暇の話\norder: 1\ndate: 2026-11-01\ndescription: 説明です。\n---\n\n"
+        "## バックオフィスとは？フロントオフィスとの違い\n\n本文は社会保険の話です。\n\n"
+        "| 項目 | 内容 |\n|---|---|\n| 社会保険の加入条件 | 週20時間以上 |\n")})
+    out = tmp_path / "out"
+    r = run_cli("build", "--root", root, "--out", out, "--no-search")
+    assert r.code == 0, r.err
+    doc = parse_html((out / "articles" / "first" / "index.html").read_text(encoding="utf-8"))
+    prose = find_all(doc, "div", "prose")[0]
+    h2 = prose.find(f".//{NS}h2")
+    assert h2 is not None and len(h2.findall(f"{NS}wbr")) >= 2
+    assert text_of(h2) == "バックオフィスとは？フロントオフィスとの違い"
+    assert any(td.findall(f".//{NS}wbr") for td in prose.iter(f"{NS}td"))
+    assert not any(p.findall(f"{NS}wbr") for p in prose.iter(f"{NS}p")), "running text is left to the browser"
+    feed = (out / "feed.xml").read_text(encoding="utf-8")
+    assert "フロントオフィスとの違い" in feed and "wbr" not in feed

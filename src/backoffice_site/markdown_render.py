@@ -35,6 +35,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from backoffice_site.autolink import TermMatcher
 from backoffice_site.diagnostics import Diagnostics, Loc, did_you_mean
+from backoffice_site.phrase import PhraseBreaker
 from backoffice_site.resolve import Site
 
 SKIP_TAGS = {"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "script", "style", "abbr", "kbd",
@@ -353,6 +354,9 @@ class Rendered:
     mentions: tuple[str, ...]
     occurrences: dict[str, dict[str, int]]  # term slug → {'linked': n, 'repeat': n, …}
     digest: str = ""  # of html, so pages can depend on it cheaply
+    # html with the phrase marks (<wbr>, <span class="nobr">) pages show; ``html`` stays without them for
+    # glossary.json and the feed. Made here, once per document, so it is cached and done in the workers.
+    marked: str = ""
 
 
 class MarkdownRenderer:
@@ -363,6 +367,7 @@ class MarkdownRenderer:
         names = [(n, t.slug) for t in site.terms for n in t.names]
         self.matcher = TermMatcher(names, {t.slug: t.not_in for t in site.terms}) if names else None
         self.ext = BosExtension(site, self.matcher, site.content.config.base_path, extra_files)
+        self.phrases = PhraseBreaker()
         self.md = markdown.Markdown(
             extensions=[
                 "tables", "fenced_code", "footnotes", "attr_list", "def_list", "admonition", "sane_lists",
@@ -388,7 +393,9 @@ class MarkdownRenderer:
             self.ext.ctx = None
         clean = sanitize(out)
         digest = hashlib.blake2b(clean.encode(), digest_size=16).hexdigest()
-        return Rendered(clean, tuple(ctx.toc), tuple(ctx.mentions), ctx.occurrences, digest)
+        # A fragment of body content (no <head>): phrase.py marks its headings, tables and links.
+        marked = self.phrases(clean)
+        return Rendered(clean, tuple(ctx.toc), tuple(ctx.mentions), ctx.occurrences, digest, marked)
 
 
 def _deepest_line(ctx: DocContext) -> Loc:

@@ -1,5 +1,10 @@
 """Phrase-aware line breaks for Japanese: ``<wbr>`` at BudouX phrase boundaries in rendered pages.
 
+Where it runs (never over a whole page: tokenizing every page's chrome cost 10x the rest of a build):
+the Markdown stage marks each document's HTML once (``markdown_render``; cached per document, computed
+in the parallel workers), and templates mark the short texts they print themselves with the ``phrase``
+filter (``PhraseFilter``, registered by ``render.Renderer``, memoized per string).
+
 Japanese has no spaces, so a browser may break a line between any two characters — in a heading that
 splits words (「フ / ロントオフィス」). Chromium's ``word-break: auto-phrase`` avoids that, but only
 Chromium has it. BudouX (the segmenter ``auto-phrase`` itself is modelled on) run at build time marks
@@ -18,7 +23,7 @@ separate a base from its reading), code, ``<pre>``, form fields, SVG/MathML, att
 boundary between two ASCII characters (URLs, English words, numbers). ``<wbr>`` is an element without
 text, so copied text, the search index, accessible names and reading-aloud text gain no character.
 
-The page is tokenized in one regex pass (see ``_TOKEN``) and the marks are inserted at source offsets, so every byte
+The HTML is tokenized in one regex pass (see ``_TOKEN``) and the marks are inserted at source offsets, so every byte
 of the input that is not a new ``<wbr>`` is kept as it was. Running it twice changes nothing.
 """
 
@@ -30,6 +35,8 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from markupsafe import Markup, escape
 
 WBR = "<wbr>"
 NOBR_OPEN, NOBR_CLOSE = '<span class="nobr">', "</span>"
@@ -103,7 +110,7 @@ _NOBR_ATTR = re.compile(r"""\bclass\s*=\s*(?:"nobr"|'nobr'|nobr\b)""")
 class _Scanner:
     """Collects the text runs of a page and where in the source ``<wbr>`` marks belong."""
 
-    def __init__(self, source: str, segment: Segmenter):
+    def __init__(self, source: str, segment: Segmenter, short: bool = False):
         self.source = source
         self.segment = segment
         self.stack: list[str] = []  # open elements
@@ -112,7 +119,7 @@ class _Scanner:
         self.existing: set[int] = set()  # text offsets in the run where a <wbr> already is
         self.inserts: list[tuple[int, int, str]] = []  # (source offset, order at that offset, markup)
         self.opaque = 0
-        self.short = 0
+        self.short = int(short)  # 1: the whole source is short text (a string a template prints)
         self.body = 0
         self.annotation = 0  # inside <rt>/<rp>: a reading is not part of the sentence's phrases
 
@@ -244,9 +251,12 @@ class _Scanner:
             pass
 
 
-def insert_breaks(page: str, segment: Segmenter) -> str:
-    """``page`` with ``<wbr>`` at the phrase boundaries ``segment`` finds in its short text."""
-    scanner = _Scanner(page, segment)
+def insert_breaks(page: str, segment: Segmenter, short: bool = False) -> str:
+    """``page`` with ``<wbr>`` at the phrase boundaries ``segment`` finds in its short text.
+
+    ``page`` may be a whole page or a fragment of body content (the Markdown of one document); with
+    ``short``, all of it is short text, as where a template prints a heading or a link's name."""
+    scanner = _Scanner(page, segment, short)
     scanner.scan()
     out, last = [], 0
     for at, _, markup in sorted(set(scanner.inserts)):
@@ -282,3 +292,23 @@ class PhraseBreaker:
 
     def __call__(self, page: str) -> str:
         return insert_breaks(page, self.segment)
+
+
+class PhraseFilter:
+    """The Jinja filter ``phrase``: the text a template prints in a heading, a link, a nav … with its marks.
+
+    A plain string is escaped first; ``Markup`` (a ``{% filter phrase %}`` block, or HTML a view hands
+    over) is taken as HTML. Either way it is all short text. Results are kept by the HTML itself: a
+    term's or an article's name is printed on hundreds of pages, and each is phrased once per process.
+    """
+
+    def __init__(self, breaker: PhraseBreaker):
+        self.breaker = breaker
+        self.memo: dict[str, Markup] = {}
+
+    def __call__(self, value: object) -> Markup:
+        source = str(escape(value))
+        hit = self.memo.get(source)
+        if hit is None:
+            hit = self.memo[source] = Markup(insert_breaks(source, self.breaker.segment, short=True))
+        return hit

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from backoffice_site.dates import PartialDate
 from backoffice_site.diagnostics import Diagnostics, Loc
 from backoffice_site.model import SiteConfig
-from backoffice_site.phrase import PhraseBreaker
+from backoffice_site.phrase import PhraseBreaker, PhraseFilter
 from backoffice_site.sources import rel
 
 
@@ -56,7 +56,8 @@ class Renderer:
         self.static_hashes = static_hashes  # replaced on each build; the environment is kept
         self.env.globals["asset"] = self.asset
         self._refs: dict[str, tuple[str, ...]] = {}  # template source digest → templates it references
-        self.phrases = PhraseBreaker()  # its memo of phrases lives as long as the compiled templates
+        # Phrase breaks in what templates print ({{ title | phrase }}); Markdown comes marked (phrase.py)
+        self.env.filters["phrase"] = PhraseFilter(PhraseBreaker())  # memo lives as long as the templates
 
     def asset(self, path: str) -> str:
         """URL of a static file with a content hash, so browsers can cache it for as long as it is unchanged."""
@@ -106,8 +107,7 @@ class Renderer:
         """One page: ``view`` is all the template sees besides the globals registered above."""
         try:
             template = self.env.get_template(template_name)
-            # Phrase breaks: the one place <wbr> goes into pages (phrase.py says where and why)
-            return self.phrases(template.render(view)).encode("utf-8")
+            return template.render(view).encode("utf-8")
         except jinja2.TemplateSyntaxError as exc:
             name = exc.filename or str(self.templates_dir / (exc.name or template_name))
             diags.error(Loc(rel(self.root, Path(name)), exc.lineno or 1, 1),

@@ -43,7 +43,7 @@ class Entry:
     iso: str  # for <time datetime>: 2026-10-01 or 2027-10
     label: str  # 2026年10月1日 or 2027年10月
     status: str
-    summary_html: str  # the rendered Markdown, sanitized
+    summary_html: str  # the rendered Markdown, sanitized, with phrase marks (for pages only)
     summary_text: str  # the same as plain text (calendar, meta)
     sources: tuple[tuple[str, str], ...]  # (title, url)
     revised: dt.date | None  # the newest date our sources for it state: the calendar's DTSTAMP
@@ -127,7 +127,7 @@ def entries(site: Site, summaries: dict[SummaryKey, Rendered]) -> list[Entry]:
     for key, t, c in summary_docs(site):
         ordinal = 1 + sum(1 for other in t.changes[: key[1]] if other.iso == c.iso)
         r = summaries.get(key)
-        summary_html = r.html if r is not None else html.escape(c.summary)
+        summary_html = r.marked if r is not None else html.escape(c.summary)  # with phrase marks: for pages
         out.append(Entry(
             term_slug=t.slug, term_name=t.name, term_reading=t.reading, term_url=t.url, index=key[1],
             ordinal=ordinal,

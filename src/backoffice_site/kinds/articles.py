@@ -41,7 +41,7 @@ def _page(ls: LinkedSite, r: Reads, slug: str) -> Page:
         ld["author"] = {"@type": "Organization", "name": cfg.author}
     return Page(f"{a.url}index.html", "article.html", {
         **base_view(ls, r, a.url, a.title, a.description), "article": a,
-        "content": rendered.html, "toc": rendered.toc,
+        "content": rendered.marked, "toc": rendered.toc,  # marked: with phrase breaks (phrase.py)
         "used_terms": [ls.term_summary(r, s) for s in rendered.mentions], "breadcrumbs": crumbs,
         "prev": ls.article_summary(r, prev) if prev else None,
         "next": ls.article_summary(r, nxt) if nxt else None,

@@ -20,7 +20,7 @@ def entry_view(ls: LinkedSite, r: Reads, slugs: Iterable[str]) -> tuple[list[Ter
     for slug in slugs:
         t, rendered, also = ls.term(r, slug)
         terms.append(t)
-        definitions[slug] = rendered.html
+        definitions[slug] = rendered.marked  # with phrase breaks (phrase.py)
         see_also[slug] = also
         backlinks[slug] = ls.linked_from(r, slug)
     by_slug = {s: ls.term_summary(r, s) for also in see_also.values() for s in also}
