@@ -96,6 +96,7 @@ class LinkedSite:
     pages: tuple[tuple[str, bool, dt.date | None], ...] = ()
     _articles: dict[str, Article] = field(init=False, repr=False)
     _versions: dict[Key, str] = field(default_factory=dict, init=False, repr=False)
+    _memo: dict[Key, Any] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._articles = {a.slug: a for a in self.site.articles}
@@ -105,7 +106,15 @@ class LinkedSite:
     # digest of what the page saw.
     def read(self, r: Reads, key: Key) -> Any:
         r.add(key)
-        return self._value(key)
+        return self._cached(key)
+
+    def _cached(self, key: Key) -> Any:
+        """Each input is computed once per linked site: thousands of pages read the same lists."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            v = self._memo[key] = self._value(key)
+            return v
 
     def config(self, r: Reads) -> SiteConfig:
         return self.read(r, ("config",))  # type: ignore[no-any-return]
@@ -171,9 +180,9 @@ class LinkedSite:
 
     @functools.cached_property
     def _listings(self) -> tuple[glossary_index.Listing, ...]:
-        terms: tuple[TermSummary, ...] = self._value(("terms",))
+        terms: tuple[TermSummary, ...] = self._cached(("terms",))
         row_of = {t.slug: kana.row_of(t.reading) for t in terms}
-        return glossary_index.listings(terms, self._value(("groups",)), row_of)
+        return glossary_index.listings(terms, self._cached(("groups",)), row_of)
 
     @functools.cached_property
     def _anchors(self) -> dict[str, str]:
@@ -231,7 +240,7 @@ class LinkedSite:
         """The digest of one input, as pages see it (computed once per linked site)."""
         v = self._versions.get(key)
         if v is None:
-            v = self._versions[key] = digest(self._value(key))
+            v = self._versions[key] = digest(self._cached(key))
         return v
 
 
