@@ -46,6 +46,7 @@ PAGES = [
     ("glossary", "glossary/", True),
     ("term", "glossary/yukyu-kyuka/", True),
     ("search", "search/?q=有給", False),
+    ("changes", "changes/", True),
 ]
 
 
