@@ -27,10 +27,11 @@
      Without JS the link simply goes to the term page. */
   var info = {};
   document.querySelectorAll(".used-terms [data-term-card]").forEach(function (a) {
-    var item = a.closest(".used-terms__item");
+    var item = a.closest(".used-terms dl > div");
     var dd = item && item.querySelector("dd");
+    var base = a.querySelector("ruby");  // the term without its reading: the ruby's first text
     info[a.getAttribute("data-term-card")] = {
-      name: a.getAttribute("data-term-name") || a.textContent, text: dd ? dd.textContent.trim() : ""
+      name: base && base.firstChild ? base.firstChild.textContent : a.textContent, text: dd ? dd.textContent.trim() : ""
     };
   });
   var card = null, owner = null, hideTimer = 0, overLink = false, overCard = false, pinned = false, dismissed = null;

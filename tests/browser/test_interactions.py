@@ -17,7 +17,7 @@ TERM_LINK = ".prose a.term[data-term]"
 
 
 def _summary(page: Any, slug: str) -> str:
-    text: str = page.locator(f"#term-card-{slug} dd").text_content()
+    text: str = page.locator(f".used-terms dl > div:has([data-term-card='{slug}']) dd").text_content()
     return text.strip()
 
 
