@@ -25,7 +25,6 @@ check: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src 2>/dev/null || true
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src
