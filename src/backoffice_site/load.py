@@ -15,16 +15,15 @@ from typing import TypeVar
 from backoffice_site import frontmatter, kana, yamlsrc
 from backoffice_site.dates import as_partial_date
 from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc, did_you_mean
+from backoffice_site.fields import Fields, parse_mapping, str_field
+from backoffice_site.load_config import load_config as load_config  # re-exported: the loaders' entry points
 from backoffice_site.model import (
     CHANGE_STATUSES,
     Article,
     Change,
     Content,
     Group,
-    NavItem,
-    SiteConfig,
     SourceRef,
-    StyleRule,
     Term,
 )
 from backoffice_site.romaji import romanize
@@ -34,8 +33,6 @@ from backoffice_site.yamlsrc import YMap, YNode, YScalar, YSeq, kind_name, one_l
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 T = TypeVar("T")
 
-SITE_FIELDS = ("title", "description", "base_url", "language", "author", "nav", "facts_checked", "style")
-STYLE_FIELDS = ("avoid", "prefer", "note")
 ARTICLE_FIELDS = ("title", "description", "slug", "order", "date", "updated", "tags", "draft", "autolink")
 GROUP_FIELDS = ("group", "description", "terms")
 TERM_FIELDS = ("term", "reading", "definition", "slug", "en", "aliases", "summary", "see_also",
@@ -43,127 +40,6 @@ TERM_FIELDS = ("term", "reading", "definition", "slug", "en", "aliases", "summar
 SOURCE_FIELDS = ("title", "url", "as_of", "checked")
 CHANGE_FIELDS = ("date", "summary", "status", "sources")
 _CHANGE_DATE_RE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
-
-
-class _Fields:
-    """Typed access to one YAML mapping, reporting unknown, missing and mistyped fields."""
-
-    def __init__(self, node: YMap, allowed: tuple[str, ...], what: str, diags: Diagnostics):
-        self.node, self.diags = node, diags
-        for key, (kloc, _) in node.items.items():
-            if key not in allowed:
-                diags.warning(kloc, f"unknown field '{shown(key)}' in {what}{did_you_mean(key, allowed)}")
-
-    def loc(self, key: str) -> Loc | None:
-        item = self.node.items.get(key)
-        return item[1].loc if item else None
-
-    def get(self, key: str, conv: Callable[[YNode, str, Diagnostics], T | None],
-            required: bool = False, what: str = "") -> T | None:
-        item = self.node.items.get(key)
-        if item is None:
-            if required:
-                self.diags.error(self.node.loc, f"missing required field '{key}'{what}")
-            return None
-        return conv(item[1], key, self.diags)
-
-    def node_of(self, key: str) -> YNode | None:
-        item = self.node.items.get(key)
-        return item[1] if item else None
-
-
-def _str(node: YNode, key: str, diags: Diagnostics) -> str | None:
-    return yamlsrc.as_str(node, key, diags)
-
-
-def _parse_mapping(text: str, path: str, diags: Diagnostics, line_offset: int = 0,
-                   what: str = "this file") -> YMap | None:
-    node = yamlsrc.parse(text, path, diags, line_offset)
-    if node is None:
-        return None
-    if not isinstance(node, YMap):
-        diags.error(node.loc, f"{what} must be a YAML mapping of 'field: value' lines, "
-                    f"not {yamlsrc.kind_name(node)}")
-        return None
-    return node
-
-
-def load_config(root: Path, diags: Diagnostics, base_url: str | None = None) -> SiteConfig:
-    path = root / "content" / "site.yaml"
-    name = rel(root, path)
-    fallback = SiteConfig("Site", "", base_url or "/", "ja", "", (), Loc(name))
-    if not path.exists():
-        diags.error(Loc(name), "missing content/site.yaml (it holds the site's title, description and "
-                    "base_url)")
-        return fallback
-    text = read_text(path, root, diags)
-    errors = len(diags.errors)
-    node = _parse_mapping(text, name, diags) if text is not None else None
-    if node is None:
-        if text is not None and len(diags.errors) == errors:  # only blank lines and comments
-            diags.error(Loc(name), "content/site.yaml is empty: it needs at least 'title:' and 'base_url:'")
-        return fallback
-    f = _Fields(node, SITE_FIELDS, "site.yaml", diags)
-    title = f.get("title", _str, required=True) or "Site"
-    url = base_url or f.get("base_url", _str) or "/"
-    if not re.match(r"^(https?://[^/\s]+)?/\S*$|^https?://[^/\s]+$", url):
-        diags.error(f.loc("base_url") or node.loc, f"base_url '{shown(url)}' must be an absolute URL "
-                    "(https://example.org/) or a path starting with '/'")
-        url = "/"
-    if not url.endswith("/"):
-        url += "/"
-    nav: list[NavItem] = []
-    nav_node = f.node_of("nav")
-    if isinstance(nav_node, YSeq):
-        for item in nav_node.items:
-            if not isinstance(item, YMap):
-                diags.error(item.loc, "each nav entry needs 'title:' and 'url:'")
-                continue
-            nf = _Fields(item, ("title", "url"), "a nav entry", diags)
-            t, u = nf.get("title", _str, required=True), nf.get("url", _str, required=True)
-            if t and u:
-                nav.append(NavItem(t, u))
-    elif nav_node is not None:
-        diags.error(nav_node.loc, "'nav' must be a list of entries with 'title:' and 'url:'")
-    return SiteConfig(
-        title=title,
-        description=f.get("description", _str) or "",
-        base_url=url,
-        language=f.get("language", _str) or "ja",
-        author=f.get("author", _str) or "",
-        nav=tuple(nav),
-        loc=node.loc,
-        facts_checked=f.get("facts_checked", as_partial_date),
-        value_locs={k: v[1].loc for k, v in node.items.items()},
-        style=_load_style(f.node_of("style"), diags),
-    )
-
-
-def _load_style(node: YNode | None, diags: Diagnostics) -> tuple[StyleRule, ...]:
-    """site.yaml ``style:``; whether the rules agree with each other and the glossary is proofread's job."""
-    if node is None:
-        return ()
-    if not isinstance(node, YSeq):
-        diags.error(node.loc, "'style' must be a list of entries with 'avoid:' and 'prefer:' (optional 'note:')")
-        return ()
-    out = []
-    for item in node.items:
-        if not isinstance(item, YMap):
-            diags.error(item.loc, "each style rule needs 'avoid:' and 'prefer:' (optional 'note:')")
-            continue
-        f = _Fields(item, STYLE_FIELDS, "a style rule", diags)
-        avoid = f.get("avoid", _str, required=True, what=" (the spelling to avoid)")
-        prefer = f.get("prefer", _str, required=True, what=" (the spelling to write instead)")
-        note = f.get("note", _str) or ""
-        aloc = f.loc("avoid") or item.loc
-        if avoid is None or prefer is None:
-            continue
-        if not (one_line(avoid, aloc, "avoid", diags) and one_line(prefer, f.loc("prefer") or item.loc, "prefer",
-                                                                  diags)):
-            continue
-        out.append(StyleRule(unicodedata.normalize("NFKC", avoid).strip(), prefer.strip(),
-                             " ".join(note.split()), aloc))
-    return tuple(out)
 
 
 def load_article(path: Path, root: Path, diags: Diagnostics) -> Article | None:
@@ -175,15 +51,15 @@ def load_article(path: Path, root: Path, diags: Diagnostics) -> Article | None:
     if parts is None:
         return None
     errors = len(diags.errors)
-    node = _parse_mapping(parts.yaml_text, name, diags, parts.yaml_first_line - 1, "front matter")
+    node = parse_mapping(parts.yaml_text, name, diags, parts.yaml_first_line - 1, "front matter")
     if node is None:
         if len(diags.errors) == errors:  # only blank lines and comments: never drop an article silently
             diags.error(Loc(name, 1, 1), "front matter is empty: add 'title:' and 'description:'")
         return None
-    f = _Fields(node, ARTICLE_FIELDS, "article front matter", diags)
-    title = f.get("title", _str, required=True)
-    description = f.get("description", _str, required=True)
-    slug = f.get("slug", _str)
+    f = Fields(node, ARTICLE_FIELDS, "article front matter", diags)
+    title = f.get("title", str_field, required=True)
+    description = f.get("description", str_field, required=True)
+    slug = f.get("slug", str_field)
     if slug is None:
         slug = unicodedata.normalize("NFC", path.stem)
         if not SLUG_RE.match(slug):
@@ -226,9 +102,9 @@ def _load_sources(node: YNode | None, diags: Diagnostics) -> tuple[SourceRef, ..
         if not isinstance(item, YMap):
             diags.error(item.loc, "each source needs 'title:', 'url:' and 'checked:'")
             continue
-        f = _Fields(item, SOURCE_FIELDS, "a source", diags)
-        title = f.get("title", _str, required=True, what=" in this source")
-        url = f.get("url", _str, required=True, what=" in this source")
+        f = Fields(item, SOURCE_FIELDS, "a source", diags)
+        title = f.get("title", str_field, required=True, what=" in this source")
+        url = f.get("url", str_field, required=True, what=" in this source")
         as_of = f.get("as_of", as_partial_date)
         checked = f.get("checked", as_partial_date)
         if url is not None and not re.match(r"^https?://\S+$", url):
@@ -255,7 +131,7 @@ def _change_date(node: YNode, key: str, diags: Diagnostics) -> tuple[dt.date, bo
 
 
 def _change_status(node: YNode, key: str, diags: Diagnostics) -> str | None:
-    text = _str(node, key, diags)
+    text = str_field(node, key, diags)
     if text is None:
         return None
     status = unicodedata.normalize("NFKC", text).strip()
@@ -278,9 +154,9 @@ def _load_changes(node: YNode | None, diags: Diagnostics) -> tuple[Change, ...]:
         if not isinstance(item, YMap):
             diags.error(item.loc, "each change needs 'date:', 'summary:' and 'status:'")
             continue
-        f = _Fields(item, CHANGE_FIELDS, "a change", diags)
+        f = Fields(item, CHANGE_FIELDS, "a change", diags)
         date = f.get("date", _change_date, required=True, what=" in this change (YYYY-MM-DD or YYYY-MM)")
-        summary = f.get("summary", _str, required=True, what=" in this change (one sentence)")
+        summary = f.get("summary", str_field, required=True, what=" in this change (one sentence)")
         status = f.get("status", _change_status, required=True,
                        what=f" in this change ({', '.join(CHANGE_STATUSES)})")
         summary_node = f.node_of("summary")
@@ -298,11 +174,11 @@ def _load_changes(node: YNode | None, diags: Diagnostics) -> tuple[Change, ...]:
 
 
 def _load_term(item: YMap, group_slug: str, diags: Diagnostics) -> Term | None:
-    f = _Fields(item, TERM_FIELDS, "a glossary term", diags)
-    name = f.get("term", _str, required=True, what=" (the term itself)")
-    reading = f.get("reading", _str, required=True, what=" (the term's reading in kana)")
+    f = Fields(item, TERM_FIELDS, "a glossary term", diags)
+    name = f.get("term", str_field, required=True, what=" (the term itself)")
+    reading = f.get("reading", str_field, required=True, what=" (the term's reading in kana)")
     definition_node = f.node_of("definition")
-    definition = f.get("definition", _str, required=True)
+    definition = f.get("definition", str_field, required=True)
     if name is None:
         return None
     # A term missing its reading or definition (reported above) still exists for name and link checks,
@@ -319,7 +195,7 @@ def _load_term(item: YMap, group_slug: str, diags: Diagnostics) -> Term | None:
         diags.error(Loc(rloc.path, rloc.line, rloc.col + bad[0][0]),
                     f"reading '{shown(reading)}' of '{name}' has characters that are not kana: '{shown(chars)}' "
                     "(write it in hiragana or katakana; ー is allowed)")
-    slug = f.get("slug", _str)
+    slug = f.get("slug", str_field)
     if slug is not None and not SLUG_RE.match(slug):
         diags.error(f.loc("slug") or item.loc, f"invalid slug '{shown(slug)}': use lowercase a-z, 0-9 and "
                     "single '-'")
@@ -336,9 +212,9 @@ def _load_term(item: YMap, group_slug: str, diags: Diagnostics) -> Term | None:
         slug=slug or "",  # filled in by resolve when empty
         group=group_slug,
         definition=definition,
-        en=f.get("en", _str) or "",
+        en=f.get("en", str_field) or "",
         aliases=aliases,
-        summary=f.get("summary", _str) or "",
+        summary=f.get("summary", str_field) or "",
         see_also=see_also,
         sources=_load_sources(f.node_of("sources"), diags),
         review_by=f.get("review_by", yamlsrc.as_date),
@@ -363,7 +239,7 @@ def load_group(path: Path, root: Path, diags: Diagnostics) -> Group | None:
         diags.error(Loc(name), "empty glossary file: add 'group:' and a 'terms:' list, or delete the file")
         return None
     errors = len(diags.errors)
-    node = _parse_mapping(text, name, diags, what="a glossary file")
+    node = parse_mapping(text, name, diags, what="a glossary file")
     if node is None:
         if len(diags.errors) == errors:  # only comments: never drop a group silently
             diags.error(Loc(name), "empty glossary file: add 'group:' and a 'terms:' list, or delete the file")
@@ -373,8 +249,8 @@ def load_group(path: Path, root: Path, diags: Diagnostics) -> Group | None:
         diags.error(Loc(name), f"glossary file name '{shown(stem)}' must be a slug (a-z, 0-9, '-'); it "
                     "becomes the group's URL")
         return None
-    f = _Fields(node, GROUP_FIELDS, "a glossary file", diags)
-    group = f.get("group", _str, required=True, what=" (the group's name, e.g. 雇用形態)")
+    f = Fields(node, GROUP_FIELDS, "a glossary file", diags)
+    group = f.get("group", str_field, required=True, what=" (the group's name, e.g. 雇用形態)")
     if group is not None and not one_line(group, f.loc("group") or node.loc, "group", diags):
         group = None
     terms_node = f.node_of("terms")
@@ -395,7 +271,7 @@ def load_group(path: Path, root: Path, diags: Diagnostics) -> Group | None:
                 terms.append(t)
     if group is None:
         return None
-    return Group(stem, group, f.get("description", _str) or "", name, tuple(terms), node.loc)
+    return Group(stem, group, f.get("description", str_field) or "", name, tuple(terms), node.loc)
 
 
 def default_slug(reading: str) -> str:
