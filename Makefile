@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: serve build check test lint typecheck bench clean
+.PHONY: serve build check test lint typecheck lighthouse bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Lighthouse with the performance category asserted too (on a quiet machine: scores follow the load)
+lighthouse: $(STAMP)
+	LIGHTHOUSE_PERFORMANCE=1 $(BIN)/python -m pytest tests/browser/test_lighthouse.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
