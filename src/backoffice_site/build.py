@@ -23,7 +23,8 @@ from backoffice_site.incremental import Key, Reads, digest
 from backoffice_site.kinds import Kind, Page, PageSpec
 from backoffice_site.kinds.registry import PAGE_KINDS
 from backoffice_site.linked import LinkedSite, link
-from backoffice_site.markdown_stage import MarkdownCache, render_markdown
+from backoffice_site.markdown_render import MarkdownRenderer
+from backoffice_site.markdown_stage import KeyMemo, MarkdownCache, render_markdown
 from backoffice_site.options import BuildOptions as BuildOptions  # re-exported: callers build with it
 from backoffice_site.render import Renderer, static_hashes
 
@@ -90,6 +91,9 @@ class Builder:
         self.cache_key = cache.fingerprint((str(opts.root), opts.base_url, opts.drafts))
         self._cache: BuildCache | None = None  # loaded on first use: the no-change path does not need it
         self._last: LinkedSite | None = None  # the previous build's linked site, in this process
+        self._doc_keys: KeyMemo = {}  # Markdown documents' keys by identity (markdown_stage), in this process
+        self._md_renderers: dict[str, MarkdownRenderer] = {}  # the Markdown pipeline by environment key
+        self._claims: dict[str, object] = {}  # 時点 claims found per text (lint_dates), in this process
 
     @property
     def cache(self) -> BuildCache:
@@ -121,7 +125,8 @@ class Builder:
         site = resolve.resolve(content, diags)
         site = dataclasses.replace(site, page_urls=frozenset(u for k in self.kinds for u in k.urls(site)))
         statics = output.static_files(root / "static", diags)
-        rendered = render_markdown(site, diags, frozenset(statics), c.markdown, opts.jobs)
+        rendered = render_markdown(site, diags, frozenset(statics), c.markdown, opts.jobs, self._doc_keys,
+                                   self._md_renderers)
         now = today()
         ls = link(site, rendered, now)
 
@@ -130,7 +135,7 @@ class Builder:
             specs.extend(kind.specs(ls, specs))
         ls.pages = tuple((s.path, s.noindex, s.lastmod) for s in specs)
         lints.run(lints.LintInput(root, ls, now, frozenset(s.path for s in specs) | {headers.FILE},
-                                    frozenset(statics)), diags)
+                                    frozenset(statics), self._claims), diags)
 
         hashes = static_hashes(statics)
         if self.renderer is None or self.renderer.config != content.config:
@@ -211,6 +216,9 @@ class Builder:
         else:
             candidates = {k for keys in c.reads.values() for k in keys}
         moved = {k for k in candidates if c.versions.get(k) != ls.version(k)}
+        if ("listings",) in moved:  # the glossary's pages moved: a term's place in them may have too
+            places = {("listed_at", t.slug) for t in ls.site.terms}
+            moved |= {k for k in places if c.versions.get(k) != ls.version(k)}
         if not moved:
             return set()
         return {p for p, keys in c.reads.items() if not keys.isdisjoint(moved)}
@@ -266,7 +274,7 @@ def _candidate_keys(prev: LinkedSite, ls: LinkedSite) -> set[Key]:
     """Inputs that may differ between two linked sites: those of items whose values are not equal, and
     every whole-site list (cheap to digest)."""
     keys: set[Key] = {("config",), ("articles",), ("terms",), ("groups",), ("article_order",),
-                      ("term_order",), ("pages",), ("today",), ("changes",)}
+                      ("term_order",), ("pages",), ("today",), ("changes",), ("listings",)}
     old_a = {a.slug: a for a in prev.site.articles}
     for a in ls.site.articles:
         r = ls.rendered.articles[a.slug]

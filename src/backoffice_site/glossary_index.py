@@ -195,7 +195,9 @@ def term_anchors(listing_pages: Sequence[Listing]) -> dict[str, str]:
 
 def page_urls(terms: Sequence[Term], groups: Sequence[Group]) -> frozenset[str]:
     """The URLs of the row pages a split glossary adds beyond /glossary/ and the group pages (so links
-    to them check)."""
+    to them check). ``terms`` in gojūon order."""
+    if len(terms) <= SPLIT_ABOVE:  # then no listing (the glossary's or a group's) is split
+        return frozenset()
     row_of = {t.slug: kana.row_of(t.reading) for t in terms}
-    ordered = sorted(terms, key=lambda t: (kana.sort_key(t.reading), t.name, t.slug))
+    ordered = terms
     return frozenset(p.url for p in listings(ordered, groups, row_of) if p.row is not None)

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from backoffice_site.dates import PartialDate
 from backoffice_site.diagnostics import Diagnostics, Loc
@@ -70,8 +71,9 @@ def find_claims(text: str) -> Iterator[Claim]:
         yield Claim(m.group(), start, m.start())
 
 
-def check(site: Site, root: Path, diags: Diagnostics, today: dt.date) -> None:
-    """Report every date problem of the rules above into ``diags``."""
+def check(site: Site, root: Path, diags: Diagnostics, today: dt.date, memo: dict[str, Any] | None = None) -> None:
+    """Report every date problem of the rules above into ``diags``; ``memo`` keeps the claims found per text
+    (a rebuild scans only the texts that changed)."""
     cfg = site.content.config
     facts = cfg.facts_checked
     if facts is not None and facts.first > today:
@@ -94,20 +96,25 @@ def check(site: Site, root: Path, diags: Diagnostics, today: dt.date) -> None:
                 diags.warning(s.value_locs.get("as_of", s.loc),
                               f"as_of {s.as_of.isoformat()} is in the future (today is {today.isoformat()}); "
                               "as_of is a date the source itself states — check it")
-    _check_claims(site, root, diags, facts, today)
+    _check_claims(site, root, diags, facts, today, {} if memo is None else memo)
 
 
 def _check_claims(site: Site, root: Path, diags: Diagnostics, facts: PartialDate | None,
-                  today: dt.date) -> None:
+                  today: dt.date, memo: dict[str, Any]) -> None:
     limit = facts.last if facts is not None else today
     why = (f"the site's facts were checked only up to {facts.ja()} (facts_checked in content/site.yaml); "
            "claim no later 時点, or re-check the facts and move facts_checked"
            if facts is not None else f"that is after today ({today.isoformat()})")
     files: dict[str, list[str] | None] = {}  # raw lines of the files a claim was found in, read on demand
+    used: set[str] = set()
 
     def report(text: str, locate: Locator) -> None:
         seen: dict[str, int] = {}
-        for c in find_claims(text):
+        found = memo.get(text)
+        if found is None:
+            found = memo[text] = tuple(find_claims(text))
+        used.add(text)
+        for c in found:
             n = seen[c.text] = seen.get(c.text, 0) + 1
             if c.start > limit:
                 diags.warning(locate(c, n), f"「{c.text}」 is later than checked: {why}")
@@ -121,6 +128,8 @@ def _check_claims(site: Site, root: Path, diags: Diagnostics, facts: PartialDate
     for t in site.terms:
         for key, value in (("summary", t.summary), ("definition", t.definition)):
             report(value, _in_file(root, files, t.field_locs.get(key, t.loc)))
+    for gone in [t for t in memo if t not in used]:  # texts edited away
+        del memo[gone]
 
 
 def _in_text(path: str, text: str, first_line: int) -> Locator:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from backoffice_site import lint_changes, lint_dates, proofread
 from backoffice_site.diagnostics import Diagnostics, Loc
@@ -23,6 +24,7 @@ class LintInput:
     today: dt.date
     page_paths: frozenset[str]  # every generated file
     static_paths: frozenset[str]  # every file copied from static/
+    memo: dict[str, Any] = field(default_factory=dict)  # what a lint may keep between builds of one process
 
 
 def unused_terms(x: LintInput, diags: Diagnostics) -> None:
@@ -48,7 +50,7 @@ def static_overwrites_page(x: LintInput, diags: Diagnostics) -> None:
 
 def honest_dates(x: LintInput, diags: Diagnostics) -> None:
     """Checked dates and 時点 claims no later than site.yaml's facts_checked (see lint_dates)."""
-    lint_dates.check(x.ls.site, x.root, diags, x.today)
+    lint_dates.check(x.ls.site, x.root, diags, x.today, x.memo)
 
 
 def changes_taken_effect(x: LintInput, diags: Diagnostics) -> None:

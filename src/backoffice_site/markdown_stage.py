@@ -55,24 +55,48 @@ def _replay(found: tuple[Diagnostic, ...], source: str, first_line: int) -> list
             if d.loc.path == source else d for d in found]
 
 
+# (kind, item) → (the item's value, environment, key): a document whose value is the very object it was
+# last time needs no new digest (the loader hands back the same object for a file that did not change).
+KeyMemo = dict[tuple[str, str], tuple[object, str, str]]
+
+
+def _key(keys: KeyMemo, kind: str, name: str, value: object, env: str, parts: tuple[object, ...]) -> str:
+    hit = keys.get((kind, name))
+    if hit is not None and hit[0] is value and hit[1] == env:
+        return hit[2]
+    key = digest((env, kind, *parts))
+    keys[(kind, name)] = (value, env, key)
+    return key
+
+
 def render_markdown(site: Site, diags: Diagnostics, extra_files: frozenset[str],
-                    cache: MarkdownCache, jobs: int | None = None) -> RenderedContent:
+                    cache: MarkdownCache, jobs: int | None = None, keys: KeyMemo | None = None,
+                    renderers: dict[str, MarkdownRenderer] | None = None) -> RenderedContent:
     """Render what is not in ``cache`` (spread over the cores), drop cache entries no longer used."""
     env = environment_key(site, extra_files)
+    keys = {} if keys is None else keys
     docs: list[tuple[str, str, int, Callable[[Diagnostics], DocContext]]] = []
     for a in site.articles:
-        docs.append((digest((env, "article", a.source, a.body, a.autolink, a.slug)), a.source, a.body_line,
-                     lambda d, a=a: article_context(a, d)))  # type: ignore[misc]
+        docs.append((_key(keys, "article", a.source, a, env, (a.source, a.body, a.autolink, a.slug)), a.source,
+                     a.body_line, lambda d, a=a: article_context(a, d)))  # type: ignore[misc]
     for t in site.terms:
-        docs.append((digest((env, "term", t.loc.path, t.definition, t.slug)), t.loc.path, t.definition_line,
-                     lambda d, t=t: term_context(t, d)))  # type: ignore[misc]
+        docs.append((_key(keys, "term", t.slug, t, env, (t.loc.path, t.definition, t.slug)), t.loc.path,
+                     t.definition_line, lambda d, t=t: term_context(t, d)))  # type: ignore[misc]
     summaries = timeline.summary_docs(site)  # each change's one-line Markdown summary (the timeline)
-    for _, t, c in summaries:
-        docs.append((digest((env, "change", t.loc.path, t.slug, c.summary)), t.loc.path, c.summary_line,
-                     lambda d, t=t, c=c: timeline.summary_context(t, c, d)))  # type: ignore[misc]
+    for (slug, i), t, c in summaries:
+        docs.append((_key(keys, "change", f"{slug}/{i}", c, env, (t.loc.path, t.slug, c.summary)), t.loc.path,
+                     c.summary_line, lambda d, t=t, c=c: timeline.summary_context(t, c, d)))  # type: ignore[misc]
     todo = [i for i, doc in enumerate(docs) if doc[0] not in cache]
     if todo:
-        renderer = MarkdownRenderer(site, extra_files)  # built before forking: workers inherit it
+        # built before forking (workers inherit it); kept while the environment is the same, since its
+        # compiled term matcher depends on nothing else
+        if renderers is not None and renderers.get(env) is not None:
+            renderer = renderers[env]
+        else:
+            renderer = MarkdownRenderer(site, extra_files)
+            if renderers is not None:
+                renderers.clear()
+                renderers[env] = renderer
 
         def render_one(j: int) -> CachedDoc:
             local = Diagnostics()

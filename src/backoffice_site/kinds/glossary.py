@@ -9,7 +9,7 @@ from typing import Any
 from backoffice_site import glossary_index
 from backoffice_site.incremental import Reads
 from backoffice_site.kinds import Page, PageSpec, abs_url, base_view, breadcrumb_ld, per_item
-from backoffice_site.linked import LinkedSite, group_summary, term_summary
+from backoffice_site.linked import LinkedSite
 from backoffice_site.resolve import Site
 
 CRUMBS = [("ホーム", ""), ("用語集", "glossary/")]
@@ -18,8 +18,7 @@ CRUMBS = [("ホーム", ""), ("用語集", "glossary/")]
 def urls(site: Site) -> Iterable[str]:
     yield "glossary/"
     yield from (g.url for g in site.groups)
-    yield from sorted(glossary_index.page_urls([term_summary(t) for t in site.terms],
-                                               [group_summary(g) for g in site.groups]))
+    yield from sorted(glossary_index.page_urls(site.terms, site.groups))
 
 
 def specs(ls: LinkedSite, earlier: list[PageSpec]) -> Iterable[PageSpec]:
