@@ -27,6 +27,21 @@ def _ms(values: list[float]) -> str:
     return f"median {mid:.0f} ms (min {lo:.0f}, max {hi:.0f})"
 
 
+def _time_edits(b: Builder, root: Path, path: Path, versions: list[str]) -> tuple[list[float], list[str]]:
+    """Write each version of ``path`` and time the rebuild told of it; the file is put back afterwards."""
+    rel, original, times, rendered = path.relative_to(root).as_posix(), path.read_text(encoding="utf-8"), [], []
+    try:
+        for text in versions:
+            path.write_text(text, encoding="utf-8")
+            t = time.perf_counter()
+            rendered = list(b.build(changed=[rel]).rendered)
+            times.append(time.perf_counter() - t)
+    finally:
+        path.write_text(original, encoding="utf-8")
+        b.build(changed=[rel])
+    return times, rendered
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     ap.add_argument("root", type=Path)
@@ -42,36 +57,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"no change: {1000 * (time.perf_counter() - t):.0f} ms")
 
     article = next(iter(sorted((root / "content/articles").glob("*.md"))))
-    rel = article.relative_to(root).as_posix()
-    original, times = article.read_text(encoding="utf-8"), []
-    try:
-        for i in range(args.runs):
-            article.write_text(original + f"\n追記の文 {i} です。\n", encoding="utf-8")
-            t = time.perf_counter()
-            r = b.build(changed=[rel])
-            times.append(time.perf_counter() - t)
-    finally:
-        article.write_text(original, encoding="utf-8")
-        b.build(changed=[rel])
-    print(f"article edit → rebuilt: {_ms(times)}; re-rendered {list(r.rendered)}")
+    body = article.read_text(encoding="utf-8")
+    times, rendered = _time_edits(b, root, article, [body + f"\n追記の文 {i} です。\n" for i in range(args.runs)])
+    print(f"article edit → rebuilt: {_ms(times)}; re-rendered {rendered}")
 
     glossary = next(iter(sorted((root / "content/glossary").glob("*.yaml"))))
-    rel = glossary.relative_to(root).as_posix()
-    original, times = glossary.read_text(encoding="utf-8"), []
-    m = re.search(r"\n    definition: \|\n      ([^\n]+)\n", original)
+    text = glossary.read_text(encoding="utf-8")
+    m = re.search(r"\n    definition: \|\n      ([^\n]+)\n", text)
     if m is None:
         print("no block-scalar definition to edit", file=sys.stderr)
         return 1
-    try:
-        for i in range(args.runs):
-            glossary.write_text(original[: m.end(1)] + f"追記{i}です。" + original[m.end(1):], encoding="utf-8")
-            t = time.perf_counter()
-            r = b.build(changed=[rel])
-            times.append(time.perf_counter() - t)
-    finally:
-        glossary.write_text(original, encoding="utf-8")
-        b.build(changed=[rel])
-    print(f"term definition edit → rebuilt: {_ms(times)}; re-rendered {list(r.rendered)}")
+    versions = [text[: m.end(1)] + f"追記{i}です。" + text[m.end(1):] for i in range(args.runs)]
+    times, rendered = _time_edits(b, root, glossary, versions)
+    print(f"term definition edit → rebuilt: {_ms(times)}; re-rendered {rendered}")
     return 0
 
 
