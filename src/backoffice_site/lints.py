@@ -60,7 +60,7 @@ def changes_taken_effect(x: LintInput, diags: Diagnostics) -> None:
 
 def proofreading(x: LintInput, diags: Diagnostics) -> None:
     """表記 (issue 15): term variants and site.yaml style rules in prose (see proofread; check --fix uses it)."""
-    proofread.lint(x.root, x.ls.site, diags)
+    proofread.lint(x.root, x.ls.site, diags, x.memo.setdefault("proofread", {}))
 
 
 LINTS: tuple[Callable[[LintInput, Diagnostics], None], ...] = (unused_terms, review_by_passed,

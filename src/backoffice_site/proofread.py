@@ -25,9 +25,10 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from backoffice_site import frontmatter, mdscan, yamlsrc
 from backoffice_site.autolink import TermMatcher
@@ -290,37 +291,56 @@ def glossary_document(path: str, text: str) -> Document | None:
     return Document(path, text, tuple(segments))
 
 
-def documents(root: Path, site: Site, rules: tuple[Rule, ...] = ()) -> Iterable[Document]:
-    """The files the loaded site came from, read again (as text; load has already reported problems).
-
-    With ``rules``, a file in which no avoided spelling occurs at all (after NFKC) is not parsed: most
-    files hold none, and this keeps proofreading out of the dev server's rebuild time. A file with a
-    backslash is always parsed (a YAML escape can spell what its text does not show).
-    """
-    quick = re.compile("|".join(re.escape(r.avoid) for r in sorted(rules, key=lambda r: -len(r.avoid))))
-
-    def may_hold(text: str) -> bool:
-        return not rules or "\\" in text or quick.search(unicodedata.normalize("NFKC", text)) is not None
-
-    quiet = Diagnostics()
+def _sources(root: Path, site: Site) -> Iterable[tuple[str, str, Callable[[str, str], Document | None]]]:
+    """(path, text, how to read it as a document) for every file the loaded site came from, read again."""
+    quiet = Diagnostics()  # load has already reported problems reading them
     for a in site.articles:
         text = read_text(root / a.source, root, quiet, MAX_ARTICLE_BYTES)
-        doc = article_document(a.source, text) if text is not None and may_hold(text) else None
-        if doc is not None:
-            yield doc
+        if text is not None:
+            yield a.source, text, article_document
     for g in site.groups:
         text = read_text(root / g.source, root, quiet)
-        doc = glossary_document(g.source, text) if text is not None and may_hold(text) else None
+        if text is not None:
+            yield g.source, text, glossary_document
+
+
+def _quick(rules: tuple[Rule, ...]) -> Callable[[str], bool]:
+    """Whether a file may hold an avoided spelling: most hold none, and such a file is not parsed at all. A
+    file with a backslash always may (a YAML escape can spell what its text does not show)."""
+    quick = re.compile("|".join(re.escape(r.avoid) for r in sorted(rules, key=lambda r: -len(r.avoid))))
+    return lambda text: not rules or "\\" in text or quick.search(unicodedata.normalize("NFKC", text)) is not None
+
+
+def documents(root: Path, site: Site, rules: tuple[Rule, ...] = ()) -> Iterable[Document]:
+    """The files the loaded site came from as documents (with ``rules``: only those that may hold one)."""
+    may_hold = _quick(rules)
+    for path, text, read in _sources(root, site):
+        doc = read(path, text) if may_hold(text) else None
         if doc is not None:
             yield doc
 
 
-def lint(root: Path, site: Site, diags: Diagnostics) -> Proofread:
-    """The build's proofreading step: configuration errors and one warning per finding into ``diags``."""
+def lint(root: Path, site: Site, diags: Diagnostics, memo: dict[str, Any] | None = None) -> Proofread:
+    """The build's proofreading step: configuration errors and one warning per finding into ``diags``.
+
+    ``memo`` (kept by the dev server's builder) keeps the matcher while the rules and names are the same,
+    and each file's findings while its text is: a rebuild scans only the files that changed."""
     rules = rules_of(site, diags)
     if not rules:
         return Proofread(rules, ())
-    matcher = matcher_for(rules, (n for t in site.terms for n in t.names))
-    findings = tuple(f for doc in documents(root, site, rules) for f in find(doc, rules, matcher))
+    memo = {} if memo is None else memo
+    key = (rules, tuple(n for t in site.terms for n in t.names))
+    if memo.get("key") != key:
+        memo.clear()
+        memo.update(key=key, matcher=matcher_for(rules, key[1]), may_hold=_quick(rules), files={})
+    files: dict[str, tuple[str, tuple[Finding, ...]]] = memo["files"]
+    findings: list[Finding] = []
+    for path, text, read in _sources(root, site):
+        hit = files.get(path)
+        if hit is None or hit[0] != text:
+            doc = read(path, text) if memo["may_hold"](text) else None
+            found = tuple(find(doc, rules, memo["matcher"])) if doc is not None else ()
+            hit = files[path] = (text, found)
+        findings.extend(hit[1])
     diags.extend(f.diagnostic() for f in findings)
-    return Proofread(rules, findings)
+    return Proofread(rules, tuple(findings))
