@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from backoffice_site import __version__, cache, headers, lints, load, manifest, output, parallel, resolve, search
 from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc, Severity, promote_warnings
@@ -93,7 +94,7 @@ class Builder:
         self._last: LinkedSite | None = None  # the previous build's linked site, in this process
         self._doc_keys: KeyMemo = {}  # Markdown documents' keys by identity (markdown_stage), in this process
         self._md_renderers: dict[str, MarkdownRenderer] = {}  # the Markdown pipeline by environment key
-        self._claims: dict[str, object] = {}  # 時点 claims found per text (lint_dates), in this process
+        self._lint_memo: dict[str, Any] = {}  # what each lint keeps between builds (lints.LintInput.memo)
 
     @property
     def cache(self) -> BuildCache:
@@ -135,7 +136,7 @@ class Builder:
             specs.extend(kind.specs(ls, specs))
         ls.pages = tuple((s.path, s.noindex, s.lastmod) for s in specs)
         lints.run(lints.LintInput(root, ls, now, frozenset(s.path for s in specs) | {headers.FILE},
-                                    frozenset(statics), self._claims), diags)
+                                    frozenset(statics), self._lint_memo), diags)
 
         hashes = static_hashes(statics)
         if self.renderer is None or self.renderer.config != content.config:

@@ -50,7 +50,7 @@ def static_overwrites_page(x: LintInput, diags: Diagnostics) -> None:
 
 def honest_dates(x: LintInput, diags: Diagnostics) -> None:
     """Checked dates and 時点 claims no later than site.yaml's facts_checked (see lint_dates)."""
-    lint_dates.check(x.ls.site, x.root, diags, x.today, x.memo)
+    lint_dates.check(x.ls.site, x.root, diags, x.today, x.memo.setdefault("dates", {}))
 
 
 def changes_taken_effect(x: LintInput, diags: Diagnostics) -> None:
