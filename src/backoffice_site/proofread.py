@@ -291,17 +291,22 @@ def glossary_document(path: str, text: str) -> Document | None:
     return Document(path, text, tuple(segments))
 
 
-def _sources(root: Path, site: Site) -> Iterable[tuple[str, str, Callable[[str, str], Document | None]]]:
-    """(path, text, how to read it as a document) for every file the loaded site came from, read again."""
+def _sources(root: Path, site: Site) -> Iterable[tuple[str, object, Callable[[], str | None],
+                                                     Callable[[str, str], Document | None]]]:
+    """(path, the loaded item, how to read the file again, how to read it as a document) for every file the
+    loaded site came from. The file is read only when asked: an item equal to last time's (the loader hands
+    back the very same object for a file whose bytes did not change) needs no new look."""
     quiet = Diagnostics()  # load has already reported problems reading them
+
+    def reader(path: str, limit: int | None = None) -> Callable[[], str | None]:
+        if limit is None:
+            return lambda: read_text(root / path, root, quiet)
+        return lambda: read_text(root / path, root, quiet, limit)
+
     for a in site.articles:
-        text = read_text(root / a.source, root, quiet, MAX_ARTICLE_BYTES)
-        if text is not None:
-            yield a.source, text, article_document
+        yield a.source, a, reader(a.source, MAX_ARTICLE_BYTES), article_document
     for g in site.groups:
-        text = read_text(root / g.source, root, quiet)
-        if text is not None:
-            yield g.source, text, glossary_document
+        yield g.source, g, reader(g.source), glossary_document
 
 
 def _quick(rules: tuple[Rule, ...]) -> Callable[[str], bool]:
@@ -314,8 +319,9 @@ def _quick(rules: tuple[Rule, ...]) -> Callable[[str], bool]:
 def documents(root: Path, site: Site, rules: tuple[Rule, ...] = ()) -> Iterable[Document]:
     """The files the loaded site came from as documents (with ``rules``: only those that may hold one)."""
     may_hold = _quick(rules)
-    for path, text, read in _sources(root, site):
-        doc = read(path, text) if may_hold(text) else None
+    for path, _, text_of, read in _sources(root, site):
+        text = text_of()
+        doc = read(path, text) if text is not None and may_hold(text) else None
         if doc is not None:
             yield doc
 
@@ -324,7 +330,8 @@ def lint(root: Path, site: Site, diags: Diagnostics, memo: dict[str, Any] | None
     """The build's proofreading step: configuration errors and one warning per finding into ``diags``.
 
     ``memo`` (kept by the dev server's builder) keeps the matcher while the rules and names are the same,
-    and each file's findings while its text is: a rebuild scans only the files that changed."""
+    and each file's findings while the loader hands back the same item for it (the file did not change): a
+    rebuild reads and scans only the files that changed."""
     rules = rules_of(site, diags)
     if not rules:
         return Proofread(rules, ())
@@ -333,14 +340,14 @@ def lint(root: Path, site: Site, diags: Diagnostics, memo: dict[str, Any] | None
     if memo.get("key") != key:
         memo.clear()
         memo.update(key=key, matcher=matcher_for(rules, key[1]), may_hold=_quick(rules), files={})
-    files: dict[str, tuple[str, tuple[Finding, ...]]] = memo["files"]
+    files: dict[str, tuple[object, tuple[Finding, ...]]] = memo["files"]
     findings: list[Finding] = []
-    for path, text, read in _sources(root, site):
+    for path, item, text_of, read in _sources(root, site):
         hit = files.get(path)
-        if hit is None or hit[0] != text:
-            doc = read(path, text) if memo["may_hold"](text) else None
-            found = tuple(find(doc, rules, memo["matcher"])) if doc is not None else ()
-            hit = files[path] = (text, found)
+        if hit is None or not (hit[0] is item or hit[0] == item):
+            text = text_of()
+            doc = read(path, text) if text is not None and memo["may_hold"](text) else None
+            hit = files[path] = (item, tuple(find(doc, rules, memo["matcher"])) if doc is not None else ())
         findings.extend(hit[1])
     diags.extend(f.diagnostic() for f in findings)
     return Proofread(rules, tuple(findings))
