@@ -133,7 +133,7 @@ class Builder:
 
         specs: list[PageSpec] = []
         for kind in self.kinds:
-            specs.extend(kind.specs(ls, specs))
+            specs.extend(kind.specs(ls))
         ls.pages = tuple((s.path, s.noindex, s.lastmod) for s in specs)
         lints.run(lints.LintInput(root, ls, now, frozenset(s.path for s in specs) | {headers.FILE},
                                     frozenset(statics), self._lint_memo), diags)

@@ -17,7 +17,7 @@ import datetime as dt
 import html
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from backoffice_site.incremental import Reads
@@ -39,13 +39,12 @@ class PageSpec:
     build: Callable[[LinkedSite, Reads], Page]
     noindex: bool = False  # left out of the sitemap
     lastmod: dt.date | None = None  # for the sitemap
-    meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 class Kind(Protocol):
     def urls(self, site: Site) -> Iterable[str]: ...
 
-    def specs(self, ls: LinkedSite, earlier: list[PageSpec]) -> Iterable[PageSpec]: ...
+    def specs(self, ls: LinkedSite) -> Iterable[PageSpec]: ...
 
 
 def per_item(fn: Callable[[LinkedSite, Reads, str], Page], item: str) -> Callable[[LinkedSite, Reads], Page]:

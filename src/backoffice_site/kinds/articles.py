@@ -15,10 +15,10 @@ def urls(site: Site) -> Iterable[str]:
     return (a.url for a in site.articles)
 
 
-def specs(ls: LinkedSite, earlier: list[PageSpec]) -> Iterable[PageSpec]:
+def specs(ls: LinkedSite) -> Iterable[PageSpec]:
     for a in ls.site.articles:
         yield PageSpec(f"{a.url}index.html", per_item(_page, a.slug),
-                       lastmod=a.updated or a.date, meta={"article": a.slug})
+                       lastmod=a.updated or a.date)
 
 
 def _page(ls: LinkedSite, r: Reads, slug: str) -> Page:

@@ -17,7 +17,7 @@ def urls(site: Site) -> Iterable[str]:
     return (timeline.PAGE_URL, timeline.ICS_PATH)
 
 
-def specs(ls: LinkedSite, earlier: list[PageSpec]) -> Iterable[PageSpec]:
+def specs(ls: LinkedSite) -> Iterable[PageSpec]:
     yield PageSpec(f"{timeline.PAGE_URL}index.html", _page)
     yield PageSpec(timeline.ICS_PATH, _calendar)
 

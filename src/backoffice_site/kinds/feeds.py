@@ -28,7 +28,7 @@ def urls(site: Site) -> Iterable[str]:
     return ("glossary.json", "sitemap.xml", "feed.xml")
 
 
-def specs(ls: LinkedSite, earlier: list[PageSpec]) -> Iterable[PageSpec]:
+def specs(ls: LinkedSite) -> Iterable[PageSpec]:
     yield PageSpec("glossary.json", _glossary_json)
     yield PageSpec("feed.xml", _feed)
     yield PageSpec("sitemap.xml", _sitemap)  # over ``LinkedSite.pages``, the list of every page

@@ -21,7 +21,7 @@ def urls(site: Site) -> Iterable[str]:
     yield from sorted(glossary_index.page_urls(site.terms, site.groups))
 
 
-def specs(ls: LinkedSite, earlier: list[PageSpec]) -> Iterable[PageSpec]:
+def specs(ls: LinkedSite) -> Iterable[PageSpec]:
     for lst in ls.glossary_listings_unrecorded():
         yield PageSpec(lst.path, per_item(_page, lst.url))
 

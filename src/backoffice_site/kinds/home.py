@@ -16,7 +16,7 @@ def urls(site: Site) -> Iterable[str]:
     return ("",)
 
 
-def specs(ls: LinkedSite, earlier: list[PageSpec]) -> Iterable[PageSpec]:
+def specs(ls: LinkedSite) -> Iterable[PageSpec]:
     yield PageSpec("index.html", _page)
 
 

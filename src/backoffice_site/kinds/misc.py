@@ -16,7 +16,7 @@ def urls(site: Site) -> Iterable[str]:
     return ("search/", "404.html", "robots.txt")
 
 
-def specs(ls: LinkedSite, earlier: list[PageSpec]) -> Iterable[PageSpec]:
+def specs(ls: LinkedSite) -> Iterable[PageSpec]:
     yield PageSpec("404.html", _not_found, noindex=True)
     yield PageSpec("search/index.html", _search, noindex=True)
     yield PageSpec("robots.txt", _robots)

@@ -18,7 +18,7 @@ def urls(site: Site) -> Iterable[str]:
     return (t.url for t in site.terms)
 
 
-def specs(ls: LinkedSite, earlier: list[PageSpec]) -> Iterable[PageSpec]:
+def specs(ls: LinkedSite) -> Iterable[PageSpec]:
     for t in ls.site.terms:
         yield PageSpec(f"{t.url}index.html", per_item(_page, t.slug))
 
