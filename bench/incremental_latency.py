@@ -6,7 +6,8 @@
 Builds the site in memory once (cold), then times ``Builder.build(changed=[path])`` — what the dev server's
 rebuild thread runs after the watcher's quiet window — for: no change, N edits of one article's body, and N
 edits of one term's definition. Prints medians (min, max) in ms and which pages each kind of edit
-re-rendered. Puts every file back as it was. The HTTP round trip and the watcher's debounce come on top
+re-rendered. Puts every file back as it was. Like the dev server, it calls ``heap.settle()`` after each build
+(inside the timed span). The HTTP round trip and the watcher's debounce come on top
 (bench/devserver_latency.py measures those end to end).
 """
 
@@ -19,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+from backoffice_site import heap
 from backoffice_site.build import Builder, BuildOptions
 
 
@@ -35,6 +37,7 @@ def _time_edits(b: Builder, root: Path, path: Path, versions: list[str]) -> tupl
             path.write_text(text, encoding="utf-8")
             t = time.perf_counter()
             rendered = list(b.build(changed=[rel]).rendered)
+            heap.settle()  # as the dev server's rebuild thread does after every build
             times.append(time.perf_counter() - t)
     finally:
         path.write_text(original, encoding="utf-8")
@@ -51,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     b = Builder(BuildOptions(root=root, out=None, search=False))
     t = time.perf_counter()
     r = b.build()
+    heap.settle()
     print(f"in-memory cold build: {time.perf_counter() - t:.2f} s, {r.pages} pages")
     t = time.perf_counter()
     b.build(changed=[])

@@ -331,7 +331,8 @@ def _edit_article(root: Path) -> None:
 
 
 def _in_tmp_output(path: object) -> bool:
-    return ".public.tmp-" in str(path)
+    """A file in the tree being assembled: a fresh temporary folder or the kept standby tree (output.py)."""
+    return ".public.tmp-" in str(path) or "/.cache/backoffice-site/standby" in str(path)
 
 
 @contextlib.contextmanager

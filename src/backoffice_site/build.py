@@ -22,12 +22,16 @@ from backoffice_site import __version__, cache, headers, lints, load, manifest, 
 from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc, Severity, promote_warnings
 from backoffice_site.incremental import Key, Reads, digest
 from backoffice_site.kinds import Kind, Page, PageSpec
+from backoffice_site.kinds.listing import PageList
 from backoffice_site.kinds.registry import PAGE_KINDS
 from backoffice_site.linked import LinkedSite, link
-from backoffice_site.markdown_render import MarkdownRenderer
-from backoffice_site.markdown_stage import KeyMemo, MarkdownCache, render_markdown
+from backoffice_site.markdown_stage import MarkdownCache, render_markdown
+from backoffice_site.markdown_stage import Session as MarkdownSession
+from backoffice_site.model import Content
 from backoffice_site.options import BuildOptions as BuildOptions  # re-exported: callers build with it
 from backoffice_site.render import Renderer, static_hashes
+
+STANDBY = "standby"  # the previous output, kept in the cache folder for the next write (output.write_site)
 
 
 @dataclass
@@ -92,9 +96,13 @@ class Builder:
         self.cache_key = cache.fingerprint((str(opts.root), opts.base_url, opts.drafts))
         self._cache: BuildCache | None = None  # loaded on first use: the no-change path does not need it
         self._last: LinkedSite | None = None  # the previous build's linked site, in this process
-        self._doc_keys: KeyMemo = {}  # Markdown documents' keys by identity (markdown_stage), in this process
-        self._md_renderers: dict[str, MarkdownRenderer] = {}  # the Markdown pipeline by environment key
+        self._markdown = MarkdownSession()  # what the Markdown stage keeps between builds, in this process
         self._lint_memo: dict[str, Any] = {}  # what each lint keeps between builds (lints.LintInput.memo)
+        self._page_list = PageList()  # every kind's URLs and specs, kept by what the kind read (kinds.listing)
+        self._walks: load.Walks = {}  # the content folders' files, in this process (load._files)
+        # the last loaded content, the site resolved from it, and whether resolving found no problem
+        self._resolved: tuple[Content, resolve.Site, bool] | None = None
+        self._assigned: resolve.Assigned = {}  # terms and groups as resolve made them, by identity
 
     @property
     def cache(self) -> BuildCache:
@@ -122,18 +130,14 @@ class Builder:
         diags = Diagnostics()
         known = _changed_files(root, changed)
         content = load.load_content(root, diags, base_url=opts.base_url, drafts=opts.drafts, memo=c.load,
-                                    changed=known)
-        site = resolve.resolve(content, diags)
-        site = dataclasses.replace(site, page_urls=frozenset(u for k in self.kinds for u in k.urls(site)))
+                                    changed=known, walks=self._walks)
+        site = self._resolve(content, diags)
         statics = output.static_files(root / "static", diags)
-        rendered = render_markdown(site, diags, frozenset(statics), c.markdown, opts.jobs, self._doc_keys,
-                                   self._md_renderers)
+        rendered = render_markdown(site, diags, frozenset(statics), c.markdown, opts.jobs, self._markdown)
         now = today()
-        ls = link(site, rendered, now)
+        ls = link(site, rendered, now, prev=self._last)
 
-        specs: list[PageSpec] = []
-        for kind in self.kinds:
-            specs.extend(kind.specs(ls))
+        specs = self._page_list.specs(self.kinds, ls)
         ls.pages = tuple((s.path, s.noindex, s.lastmod) for s in specs)
         lints.run(lints.LintInput(root, ls, now, frozenset(s.path for s in specs) | {headers.FILE},
                                     frozenset(statics), self._lint_memo), diags)
@@ -149,6 +153,7 @@ class Builder:
         look.update(p for p, rec in c.pages.items() if rec[0] and tdigests.get(rec[0]) != rec[1])
         files, rendered_paths = self._render(ls, specs, look, renderer, tdigests, shared, diags)
         c.shared = shared
+        ls.prev = None  # carried over what it could; keeping it would chain every site ever built
         self._last = ls
 
         result_diags = diags.sorted()
@@ -169,7 +174,8 @@ class Builder:
                     finally:
                         indexer.close()
             try:
-                result.written = output.write_site(opts.out, files, statics)
+                standby = opts.cache_dir / STANDBY if opts.cache_dir is not None else None
+                result.written = output.write_site(opts.out, files, statics, standby)
             except output.OutputError as exc:
                 result.diagnostics.append(Diagnostic(Loc(str(opts.out)), Severity.ERROR, str(exc)))
             else:
@@ -177,6 +183,25 @@ class Builder:
                 self._record_written(result, diags.sorted())
         result.seconds = time.perf_counter() - started
         return result
+
+    def _resolve(self, content: Content, diags: Diagnostics) -> resolve.Site:
+        """Resolve, or patch the last resolved site when only articles' text changed (``resolve.patch``);
+        the page URLs from the kinds, the same object as last time when they are the same."""
+        last = self._resolved
+        site = resolve.patch(last[0], last[1], content) if last is not None and last[2] else None
+        if site is None:
+            local = Diagnostics()
+            site = resolve.resolve(content, local, self._assigned)
+            diags.extend(local.items)
+            ok = not local.items
+        else:
+            ok = True
+        urls = self._page_list.urls(self.kinds, site)
+        if last is not None and last[1].page_urls == urls:
+            urls = last[1].page_urls
+        site = dataclasses.replace(site, page_urls=urls)
+        self._resolved = (content, site, ok)
+        return site
 
     def _unchanged_since_written(self) -> BuildResult | None:
         """The CLI's no-change path (see ``manifest``): the stored result, without loading the build cache."""
@@ -276,21 +301,26 @@ def _candidate_keys(prev: LinkedSite, ls: LinkedSite) -> set[Key]:
     every whole-site list (cheap to digest)."""
     keys: set[Key] = {("config",), ("articles",), ("terms",), ("groups",), ("article_order",),
                       ("term_order",), ("pages",), ("today",), ("changes",), ("listings",)}
-    old_a = {a.slug: a for a in prev.site.articles}
+    old_a = prev._articles
     for a in ls.site.articles:
         r = ls.rendered.articles[a.slug]
-        if old_a.get(a.slug) != a or prev.rendered.articles.get(a.slug) is not r:
+        o = old_a.get(a.slug)
+        if (o is not a and o != a) or prev.rendered.articles.get(a.slug) is not r:
             keys.update({("article", a.slug), ("article_sig", a.slug)})
             was = prev.rendered.articles.get(a.slug)
             # the terms it links show it among their backlinks (title, description, date)
             keys.update(("backlinks", t) for t in {*r.mentions, *(was.mentions if was else ())})
-    for t in ls.site.terms:
-        if (prev.site.by_slug.get(t.slug) != t or prev.rendered.definitions.get(t.slug) is not
-                ls.rendered.definitions[t.slug] or prev.site.see_also.get(t.slug) != ls.site.see_also.get(t.slug)):
-            keys.update({("term", t.slug), ("term_sig", t.slug), ("term_changes", t.slug)})
-    for slug, back in ls.backlinks.items():
-        if prev.backlinks.get(slug) != back:
-            keys.add(("backlinks", slug))
+    if not (prev.site.terms is ls.site.terms and prev.rendered.definitions is ls.rendered.definitions
+            and prev.site.see_also is ls.site.see_also):
+        for t in ls.site.terms:
+            ot = prev.site.by_slug.get(t.slug)
+            if ((ot is not t and ot != t) or prev.rendered.definitions.get(t.slug) is not
+                    ls.rendered.definitions[t.slug] or prev.site.see_also.get(t.slug) != ls.site.see_also.get(t.slug)):
+                keys.update({("term", t.slug), ("term_sig", t.slug), ("term_changes", t.slug)})
+    if prev.backlinks is not ls.backlinks:
+        for slug, back in ls.backlinks.items():
+            if prev.backlinks.get(slug) != back:
+                keys.add(("backlinks", slug))
     return keys
 
 

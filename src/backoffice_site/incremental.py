@@ -19,6 +19,19 @@ from backoffice_site.diagnostics import Loc
 Key = tuple[str, ...]  # an input of pages: ("article", slug), ("terms",), ("config",) …
 
 
+# dataclass type with DIGEST_SKIP → the names of the fields that are digested (``dataclasses.fields`` is
+# slow, and a build digests thousands of terms and articles)
+_KEPT_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _kept_fields(cls: type) -> tuple[str, ...]:
+    names = _KEPT_FIELDS.get(cls)
+    if names is None:
+        skip = getattr(cls, "DIGEST_SKIP", ())
+        names = _KEPT_FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.name not in skip)
+    return names
+
+
 class _DigestPickler(pickle.Pickler):
     """Pickles for digests only: places in source files (``Loc``, line numbers) are left out, so moving
     an entry within its file does not count as a change of what pages show."""
@@ -26,9 +39,9 @@ class _DigestPickler(pickle.Pickler):
     def reducer_override(self, obj: Any) -> Any:
         if isinstance(obj, Loc):
             return str, ("",)
-        skip = getattr(type(obj), "DIGEST_SKIP", None)
-        if skip is not None and dataclasses.is_dataclass(obj):
-            return tuple, (tuple(getattr(obj, f.name) for f in dataclasses.fields(obj) if f.name not in skip),)
+        cls = type(obj)
+        if getattr(cls, "DIGEST_SKIP", None) is not None and dataclasses.is_dataclass(obj):
+            return tuple, (tuple(getattr(obj, name) for name in _kept_fields(cls)),)
         return NotImplemented
 
 

@@ -3,6 +3,12 @@
 Built once per build, after the Markdown stage; page kinds and lints read it, nothing writes it. Every
 accessor a page kind uses takes the page's ``Reads`` recorder and names the input it reads, and
 ``version`` gives that input's digest, so the build can tell which pages an edit touches.
+
+**Carry-over.** A rebuild in the same process links against the previous linked site (``prev``): an input
+whose value is the same as last time (the very objects, or equal plain values: see ``_same``) takes the
+previous value object and its digest instead of being digested again. Identity then flows on: the
+glossary's listings, the timeline's entries and per-item summaries are reused whole when what they are
+made of is the same object. A save of one article thus costs a handful of digests, not thousands.
 """
 
 from __future__ import annotations
@@ -10,14 +16,17 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from backoffice_site import glossary_index, kana, timeline
 from backoffice_site.incremental import Key, Reads, digest
 from backoffice_site.markdown_render import Rendered
 from backoffice_site.model import Article, Group, SiteConfig, Term
 from backoffice_site.resolve import Site
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -94,9 +103,14 @@ class LinkedSite:
     today: dt.date  # the build's today (SOURCE_DATE_EPOCH when set): what is upcoming, what has passed
     # every page as (path, noindex, lastmod): set by the build once the kinds have listed their pages
     pages: tuple[tuple[str, bool, dt.date | None], ...] = ()
+    # the previous build's linked site in this process (carry-over, see the module's doc); the build drops
+    # it once done, so sites never chain
+    prev: LinkedSite | None = field(default=None, repr=False, compare=False)
     _articles: dict[str, Article] = field(init=False, repr=False)
     _versions: dict[Key, str] = field(default_factory=dict, init=False, repr=False)
     _memo: dict[Key, Any] = field(default_factory=dict, init=False, repr=False)
+    _summaries: dict[str, tuple[Article, ArticleSummary]] = field(default_factory=dict, init=False, repr=False)
+    _derived: dict[tuple[str, str], tuple[Basis, Any]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._articles = {a.slug: a for a in self.site.articles}
@@ -113,8 +127,18 @@ class LinkedSite:
         try:
             return self._memo[key]
         except KeyError:
-            v = self._memo[key] = self._value(key)
-            return v
+            pass
+        v = self._value(key)
+        p = self.prev
+        if p is not None:
+            old = p._memo.get(key, _MISSING)
+            if old is not _MISSING and _same(key[0], old, v):
+                v = old  # the previous object: what is made of it can be reused by identity
+                known = p._versions.get(key)
+                if known is not None:
+                    self._versions[key] = known
+        self._memo[key] = v
+        return v
 
     def config(self, r: Reads) -> SiteConfig:
         return self.read(r, ("config",))  # type: ignore[no-any-return]
@@ -181,12 +205,57 @@ class LinkedSite:
     @functools.cached_property
     def _listings(self) -> tuple[glossary_index.Listing, ...]:
         terms: tuple[TermSummary, ...] = self._cached(("terms",))
+        groups: tuple[GroupSummary, ...] = self._cached(("groups",))
+        p = self.prev
+        if (p is not None and "_listings" in p.__dict__ and p._memo.get(("terms",)) is terms
+                and p._memo.get(("groups",)) is groups):
+            return p._listings  # made of the very same values
         row_of = {t.slug: kana.row_of(t.reading) for t in terms}
-        return glossary_index.listings(terms, self._cached(("groups",)), row_of)
+        return glossary_index.listings(terms, groups, row_of)
 
     @functools.cached_property
     def _anchors(self) -> dict[str, str]:
+        p = self.prev
+        if p is not None and "_listings" in p.__dict__ and p._listings is self._listings:
+            return p._anchors
         return glossary_index.term_anchors(self._listings)
+
+    @functools.cached_property
+    def _entries(self) -> dict[str, tuple[timeline.Entry, ...]]:
+        """The timeline's entries by term slug (every term's, in the order ``timeline.entries`` gives)."""
+        p = self.prev
+        if (p is not None and "_entries" in p.__dict__ and p.site.terms is self.site.terms
+                and p.rendered.changes is self.rendered.changes):
+            return p._entries  # the same terms and the same rendered summaries
+        out: dict[str, list[timeline.Entry]] = {}
+        for e in timeline.entries(self.site, self.rendered.changes):
+            out.setdefault(e.term_slug, []).append(e)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def derive(self, key: tuple[str, str], basis: Basis, make: Callable[[], T]) -> T:
+        """A value a page kind makes from ``basis`` (values it read from this site), kept from the previous
+        build when ``basis`` is the very same objects: a kind that shows thousands of items (glossary.json)
+        makes again only the parts of the items that changed. ``make`` may use only ``basis``."""
+        for memo in (self._derived, self.prev._derived if self.prev is not None else None):
+            hit = memo.get(key) if memo is not None else None
+            if hit is not None and len(hit[0]) == len(basis) and all(
+                    x is y for x, y in zip(hit[0], basis, strict=True)):
+                self._derived[key] = hit
+                return hit[1]  # type: ignore[no-any-return]
+        value = make()
+        self._derived[key] = (basis, value)
+        return value
+
+    def _summary(self, a: Article) -> ArticleSummary:
+        """An article's summary, made once per article object (and kept from ``prev`` for the same object)."""
+        hit = self._summaries.get(a.slug)
+        if hit is not None and hit[0] is a:
+            return hit[1]
+        p = self.prev
+        old = p._summaries.get(a.slug) if p is not None else None
+        s = old[1] if old is not None and old[0] is a else article_summary(a)
+        self._summaries[a.slug] = (a, s)
+        return s
 
     def page_list(self, r: Reads) -> tuple[tuple[str, bool, dt.date | None], ...]:
         """Every page of the site as (path, noindex, lastmod), for the sitemap."""
@@ -194,16 +263,20 @@ class LinkedSite:
 
     def _value(self, key: Key) -> Any:
         kind = key[0]
+        p = self.prev
+        if p is not None and kind in _WHOLE_GLOSSARY and p.site.terms is self.site.terms \
+                and p.site.groups is self.site.groups and key in p._memo:
+            return p._memo[key]  # made of the very same terms and groups
         if kind == "config":
             return self.site.content.config
         if kind == "articles":
-            return tuple(article_summary(a) for a in self.site.articles)
+            return tuple(self._summary(a) for a in self.site.articles)
         if kind == "article":
             a = self._articles.get(key[1])
             return (a, self.rendered.articles[key[1]]) if a else None
         if kind == "article_sig":
             a = self._articles.get(key[1])
-            return article_summary(a) if a else None
+            return self._summary(a) if a else None
         if kind == "article_order":
             return tuple(a.slug for a in self.site.articles)
         if kind == "terms":
@@ -217,7 +290,7 @@ class LinkedSite:
         if kind == "term_order":
             return tuple(t.slug for t in self.site.terms)
         if kind == "backlinks":
-            return tuple(article_summary(self._articles[s]) for s in self.backlinks.get(key[1], ()))
+            return tuple(self._summary(self._articles[s]) for s in self.backlinks.get(key[1], ()))
         if kind == "groups":
             return tuple(group_summary(g) for g in self.site.groups)
         if kind == "pages":
@@ -229,33 +302,83 @@ class LinkedSite:
         if kind == "today":
             return self.today
         if kind == "changes":
-            return tuple(timeline.entries(self.site, self.rendered.changes))
+            return tuple(e for es in self._entries.values() for e in es)
         if kind == "term_changes":
             t = self.site.by_slug.get(key[1])
-            return tuple(e for e in timeline.entries(self.site, self.rendered.changes) if e.term_slug == key[1]) \
-                if t and t.changes else ()
+            return self._entries.get(key[1], ()) if t and t.changes else ()
         raise KeyError(key)
 
     def version(self, key: Key) -> str:
-        """The digest of one input, as pages see it (computed once per linked site)."""
+        """The digest of one input, as pages see it (computed once per linked site, or carried over)."""
         v = self._versions.get(key)
         if v is None:
-            v = self._versions[key] = digest(self._cached(key))
+            value = self._cached(key)
+            v = self._versions.get(key)  # carried over with the value
+            if v is None:
+                v = self._versions[key] = digest(value)
         return v
 
 
-def link(site: Site, rendered: RenderedContent, today: dt.date) -> LinkedSite:
+_MISSING = object()
+_WHOLE_GLOSSARY = frozenset({"terms", "term_order", "groups"})  # values made of site.terms / site.groups only
+# Inputs made only of strings, numbers, dates, tuples and frozen dataclasses of those: for them ``==``
+# means "pickles to the same bytes", so an equal value may stand for the new one. The others (an article
+# or a term with its rendered HTML, the timeline's entries, the config) must be the very same objects.
+_PLAIN = frozenset({"articles", "article_sig", "article_order", "terms", "term_sig", "term_order", "backlinks",
+                    "groups", "pages", "today", "listed_at"})
+
+
+def _same(kind: str, old: Any, new: Any) -> bool:
+    if old is new:
+        return True
+    if kind in _PLAIN:
+        return bool(old == new)
+    if isinstance(old, tuple) and isinstance(new, tuple):  # ("article"/"term": the item and its rendering)
+        return len(old) == len(new) and all(x is y or _strings(x, y) for x, y in zip(old, new, strict=True))
+    return False
+
+
+def _strings(x: object, y: object) -> bool:
+    """Equal tuples of strings (a term's see-also slugs, made anew by each resolve)."""
+    return type(x) is tuple and type(y) is tuple and x == y and all(type(e) is str for e in x)
+
+
+Basis = tuple[object, ...]
+
+
+def link(site: Site, rendered: RenderedContent, today: dt.date, prev: LinkedSite | None = None) -> LinkedSite:
+    glossary_same = (prev is not None and prev.site.terms is site.terms and prev.site.see_also is site.see_also
+                     and prev.rendered.definitions is rendered.definitions)
+    if prev is not None and glossary_same and _same_mentions(prev, site, rendered):
+        return LinkedSite(site, rendered, prev.backlinks, prev.referenced, today, prev=prev)
     back: dict[str, list[str]] = {t.slug: [] for t in site.terms}
     for a in site.articles:
         r = rendered.articles.get(a.slug)
         for slug in r.mentions if r else ():
             back[slug].append(a.slug)
-    refs: set[str] = set()
-    for t in site.terms:
-        refs.update(site.see_also.get(t.slug, ()))
-        d = rendered.definitions.get(t.slug)
-        refs.update(d.mentions if d else ())
-    return LinkedSite(site, rendered, {s: tuple(v) for s, v in back.items()}, frozenset(refs), today)
+    if prev is not None and glossary_same:
+        refs = prev.referenced
+    else:
+        found: set[str] = set()
+        for t in site.terms:
+            found.update(site.see_also.get(t.slug, ()))
+            d = rendered.definitions.get(t.slug)
+            found.update(d.mentions if d else ())
+        refs = frozenset(found)
+    return LinkedSite(site, rendered, {s: tuple(v) for s, v in back.items()}, refs, today, prev=prev)
+
+
+def _same_mentions(prev: LinkedSite, site: Site, rendered: RenderedContent) -> bool:
+    """The same articles in the same order, each linking the same terms as in ``prev``."""
+    if len(prev.site.articles) != len(site.articles):
+        return False
+    for a, b in zip(site.articles, prev.site.articles, strict=True):
+        if a.slug != b.slug:
+            return False
+        r, q = rendered.articles.get(a.slug), prev.rendered.articles.get(a.slug)
+        if r is not q and (r is None or q is None or r.mentions != q.mentions):
+            return False
+    return True
 
 
 def term_usage(ls: LinkedSite) -> dict[str, Counter[str]]:

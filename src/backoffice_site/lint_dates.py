@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from backoffice_site.dates import PartialDate
-from backoffice_site.diagnostics import Diagnostics, Loc
+from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc
 from backoffice_site.resolve import Site
 from backoffice_site.sources import read_text
 
@@ -72,14 +72,59 @@ def find_claims(text: str) -> Iterator[Claim]:
 
 
 def check(site: Site, root: Path, diags: Diagnostics, today: dt.date, memo: dict[str, Any] | None = None) -> None:
-    """Report every date problem of the rules above into ``diags``; ``memo`` keeps the claims found per text
-    (a rebuild scans only the texts that changed)."""
+    """Report every date problem of the rules above into ``diags``. ``memo`` (kept by a process between
+    builds) holds each article's findings and the glossary's, with what they were found in: a rebuild
+    scans again only the articles that are not the same objects, and the glossary only when its terms are
+    not (the rules' other inputs, ``facts_checked`` and today, are part of each entry)."""
+    memo = {} if memo is None else memo
     cfg = site.content.config
     facts = cfg.facts_checked
     if facts is not None and facts.first > today:
         diags.warning(cfg.value_locs.get("facts_checked", cfg.loc),
                       f"facts_checked {facts.isoformat()} is in the future (today is {today.isoformat()}); "
                       "set it to the month the facts were actually checked")
+    limit = facts.last if facts is not None else today
+    why = (f"the site's facts were checked only up to {facts.ja()} (facts_checked in content/site.yaml); "
+           "claim no later 時点, or re-check the facts and move facts_checked"
+           if facts is not None else f"that is after today ({today.isoformat()})")
+    files: dict[str, list[str] | None] = {}  # raw lines of the files a claim was found in, read on demand
+    basis = (facts, today)
+
+    def report(local: Diagnostics, text: str, locate: Locator) -> None:
+        seen: dict[str, int] = {}
+        for c in find_claims(text):
+            n = seen[c.text] = seen.get(c.text, 0) + 1
+            if c.start > limit:
+                local.warning(locate(c, n), f"「{c.text}」 is later than checked: {why}")
+
+    articles: dict[str, tuple[object, object, tuple[Diagnostic, ...]]] = memo.get("articles", {})
+    kept: dict[str, tuple[object, object, tuple[Diagnostic, ...]]] = {}
+    for a in site.articles:
+        hit = articles.get(a.source)
+        if hit is None or hit[0] is not a or hit[1] != basis:
+            local = Diagnostics()
+            report(local, a.body, _in_text(a.source, a.body, a.body_line))
+            for key, value in (("title", a.title), ("description", a.description)):
+                report(local, value, _in_file(root, files, a.field_locs.get(key, a.loc)))
+            hit = (a, basis, tuple(local.items))
+        kept[a.source] = hit
+        diags.extend(hit[2])
+    memo["articles"] = kept
+
+    glossary = memo.get("glossary")
+    if glossary is None or glossary[0] is not site.terms or glossary[1] is not site.groups or glossary[2] != basis:
+        local = Diagnostics()
+        _check_sources(site, local, facts, today)
+        for g in site.groups:
+            report(local, g.description, _in_file(root, files, g.loc))
+        for t in site.terms:
+            for key, value in (("summary", t.summary), ("definition", t.definition)):
+                report(local, value, _in_file(root, files, t.field_locs.get(key, t.loc)))
+        glossary = memo["glossary"] = (site.terms, site.groups, basis, tuple(local.items))
+    diags.extend(glossary[3])
+
+
+def _check_sources(site: Site, diags: Diagnostics, facts: PartialDate | None, today: dt.date) -> None:
     for t in site.terms:
         # A change's sources vouch for its summary just as the term's vouch for its text: same rules.
         for s in (*t.sources, *(s for c in t.changes for s in c.sources)):
@@ -96,40 +141,6 @@ def check(site: Site, root: Path, diags: Diagnostics, today: dt.date, memo: dict
                 diags.warning(s.value_locs.get("as_of", s.loc),
                               f"as_of {s.as_of.isoformat()} is in the future (today is {today.isoformat()}); "
                               "as_of is a date the source itself states — check it")
-    _check_claims(site, root, diags, facts, today, {} if memo is None else memo)
-
-
-def _check_claims(site: Site, root: Path, diags: Diagnostics, facts: PartialDate | None,
-                  today: dt.date, memo: dict[str, Any]) -> None:
-    limit = facts.last if facts is not None else today
-    why = (f"the site's facts were checked only up to {facts.ja()} (facts_checked in content/site.yaml); "
-           "claim no later 時点, or re-check the facts and move facts_checked"
-           if facts is not None else f"that is after today ({today.isoformat()})")
-    files: dict[str, list[str] | None] = {}  # raw lines of the files a claim was found in, read on demand
-    used: set[str] = set()
-
-    def report(text: str, locate: Locator) -> None:
-        seen: dict[str, int] = {}
-        found = memo.get(text)
-        if found is None:
-            found = memo[text] = tuple(find_claims(text))
-        used.add(text)
-        for c in found:
-            n = seen[c.text] = seen.get(c.text, 0) + 1
-            if c.start > limit:
-                diags.warning(locate(c, n), f"「{c.text}」 is later than checked: {why}")
-
-    for a in site.articles:
-        report(a.body, _in_text(a.source, a.body, a.body_line))
-        for key, value in (("title", a.title), ("description", a.description)):
-            report(value, _in_file(root, files, a.field_locs.get(key, a.loc)))
-    for g in site.groups:
-        report(g.description, _in_file(root, files, g.loc))
-    for t in site.terms:
-        for key, value in (("summary", t.summary), ("definition", t.definition)):
-            report(value, _in_file(root, files, t.field_locs.get(key, t.loc)))
-    for gone in [t for t in memo if t not in used]:  # texts edited away
-        del memo[gone]
 
 
 def _in_text(path: str, text: str, first_line: int) -> Locator:

@@ -9,7 +9,7 @@ diagnostics are replayed at the new lines.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from backoffice_site import parallel, timeline
 from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc
@@ -29,10 +29,24 @@ class CachedDoc:
 MarkdownCache = dict[str, CachedDoc]
 
 
-def environment_key(site: Site, extra_files: frozenset[str]) -> str:
-    terms = tuple((t.slug, t.names, t.no_autolink, t.not_in) for t in site.terms)
-    return digest((terms, sorted(site.articles_by_source), sorted(site.page_urls), sorted(extra_files),
-                   site.content.config.base_path))
+def environment_key(site: Site, extra_files: frozenset[str], session: Session | None = None) -> str:
+    """A digest of everything a document's rendering depends on besides its own text: the names that
+    can be linked, the pages links may point to, the static files, the base path. Its two large parts
+    are kept by the identity of what they are made of (``Session``), so a rebuild that did not touch the
+    glossary or the page set does not digest them again."""
+    memo = session.env_parts if session is not None else {}
+
+    def part(name: str, basis: object, make: Callable[[], object]) -> str:
+        hit = memo.get(name)
+        if hit is not None and hit[0] is basis:
+            return hit[1]
+        d = digest(make())
+        memo[name] = (basis, d)
+        return d
+
+    terms = part("terms", site.terms, lambda: tuple((t.slug, t.names, t.no_autolink, t.not_in) for t in site.terms))
+    urls = part("urls", site.page_urls, lambda: sorted(site.page_urls))
+    return digest((terms, sorted(site.articles_by_source), urls, sorted(extra_files), site.content.config.base_path))
 
 
 def article_context(a: Article, diags: Diagnostics) -> DocContext:
@@ -60,6 +74,30 @@ def _replay(found: tuple[Diagnostic, ...], source: str, first_line: int) -> list
 KeyMemo = dict[tuple[str, str], tuple[object, str, str]]
 
 
+@dataclass
+class _Glossary:
+    """The term definitions and change summaries of one build, with what they were made from."""
+
+    terms: tuple[Term, ...]
+    env: str
+    keys: list[str]
+    definitions: dict[str, Rendered]
+    changes: dict[timeline.SummaryKey, Rendered]
+    found: list[Diagnostic]
+
+
+@dataclass
+class Session:
+    """What the stage keeps between builds of one process (the dev server's): documents' keys by identity,
+    the Markdown pipeline per environment, the environment's parts, and the last glossary, reused whole
+    when the terms are the same objects and the environment is the same (an article save)."""
+
+    keys: KeyMemo = field(default_factory=dict)
+    renderers: dict[str, MarkdownRenderer] = field(default_factory=dict)
+    env_parts: dict[str, tuple[object, str]] = field(default_factory=dict)
+    glossary: _Glossary | None = None
+
+
 def _key(keys: KeyMemo, kind: str, name: str, value: object, env: str, parts: tuple[object, ...]) -> str:
     hit = keys.get((kind, name))
     if hit is not None and hit[0] is value and hit[1] == env:
@@ -69,34 +107,44 @@ def _key(keys: KeyMemo, kind: str, name: str, value: object, env: str, parts: tu
     return key
 
 
-def render_markdown(site: Site, diags: Diagnostics, extra_files: frozenset[str],
-                    cache: MarkdownCache, jobs: int | None = None, keys: KeyMemo | None = None,
-                    renderers: dict[str, MarkdownRenderer] | None = None) -> RenderedContent:
-    """Render what is not in ``cache`` (spread over the cores), drop cache entries no longer used."""
-    env = environment_key(site, extra_files)
-    keys = {} if keys is None else keys
-    docs: list[tuple[str, str, int, Callable[[Diagnostics], DocContext]]] = []
-    for a in site.articles:
-        docs.append((_key(keys, "article", a.source, a, env, (a.source, a.body, a.autolink, a.slug)), a.source,
-                     a.body_line, lambda d, a=a: article_context(a, d)))  # type: ignore[misc]
-    for t in site.terms:
-        docs.append((_key(keys, "term", t.slug, t, env, (t.loc.path, t.definition, t.slug)), t.loc.path,
-                     t.definition_line, lambda d, t=t: term_context(t, d)))  # type: ignore[misc]
-    summaries = timeline.summary_docs(site)  # each change's one-line Markdown summary (the timeline)
-    for (slug, i), t, c in summaries:
+Doc = tuple[str, str, int, Callable[[Diagnostics], DocContext]]
+
+
+def _article_docs(site: Site, env: str, keys: KeyMemo) -> list[Doc]:
+    return [(_key(keys, "article", a.source, a, env, (a.source, a.body, a.autolink, a.slug)), a.source,
+             a.body_line, lambda d, a=a: article_context(a, d))  # type: ignore[misc]
+            for a in site.articles]
+
+
+def _glossary_docs(site: Site, env: str, keys: KeyMemo) -> list[Doc]:
+    docs: list[Doc] = [(_key(keys, "term", t.slug, t, env, (t.loc.path, t.definition, t.slug)), t.loc.path,
+                        t.definition_line, lambda d, t=t: term_context(t, d))  # type: ignore[misc]
+                       for t in site.terms]
+    for (slug, i), t, c in timeline.summary_docs(site):  # each change's one-line Markdown summary (the timeline)
         docs.append((_key(keys, "change", f"{slug}/{i}", c, env, (t.loc.path, t.slug, c.summary)), t.loc.path,
                      c.summary_line, lambda d, t=t, c=c: timeline.summary_context(t, c, d)))  # type: ignore[misc]
+    return docs
+
+
+def render_markdown(site: Site, diags: Diagnostics, extra_files: frozenset[str],
+                    cache: MarkdownCache, jobs: int | None = None, session: Session | None = None) -> RenderedContent:
+    """Render what is not in ``cache`` (spread over the cores), drop cache entries no longer used."""
+    session = Session() if session is None else session
+    env = environment_key(site, extra_files, session)
+    last = session.glossary
+    same_glossary = last is not None and last.terms is site.terms and last.env == env
+    docs = _article_docs(site, env, session.keys)
+    if not same_glossary:
+        docs += _glossary_docs(site, env, session.keys)
     todo = [i for i, doc in enumerate(docs) if doc[0] not in cache]
     if todo:
         # built before forking (workers inherit it); kept while the environment is the same, since its
         # compiled term matcher depends on nothing else
-        if renderers is not None and renderers.get(env) is not None:
-            renderer = renderers[env]
-        else:
+        renderer = session.renderers.get(env)
+        if renderer is None:
             renderer = MarkdownRenderer(site, extra_files)
-            if renderers is not None:
-                renderers.clear()
-                renderers[env] = renderer
+            session.renderers.clear()
+            session.renderers[env] = renderer
 
         def render_one(j: int) -> CachedDoc:
             local = Diagnostics()
@@ -107,6 +155,9 @@ def render_markdown(site: Site, diags: Diagnostics, extra_files: frozenset[str],
         for j, result in enumerate(parallel.ordered_map(render_one, len(todo), jobs=jobs)):
             cache[docs[todo[j]][0]] = result
     used = {doc[0] for doc in docs}
+    if same_glossary:
+        assert last is not None
+        used.update(last.keys)
     for stale in [k for k in cache if k not in used]:
         del cache[stale]
     results = []
@@ -114,7 +165,18 @@ def render_markdown(site: Site, diags: Diagnostics, extra_files: frozenset[str],
         hit = cache[key]
         diags.extend(_replay(hit.found, source, first))
         results.append(hit.rendered)
-    n, m = len(site.articles), len(site.articles) + len(site.terms)
+    n = len(site.articles)
+    if same_glossary:
+        assert last is not None
+        glossary = last
+        diags.extend(last.found)
+    else:
+        m = n + len(site.terms)
+        found = [d for key, source, first, _ in docs[n:] for d in _replay(cache[key].found, source, first)]
+        summaries = timeline.summary_docs(site)
+        glossary = _Glossary(site.terms, env, [doc[0] for doc in docs[n:]],
+                             {t.slug: r for t, r in zip(site.terms, results[n:m], strict=True)},
+                             {key: r for (key, _, _), r in zip(summaries, results[m:], strict=True)}, found)
+        session.glossary = glossary
     return RenderedContent({a.slug: r for a, r in zip(site.articles, results[:n], strict=True)},
-                           {t.slug: r for t, r in zip(site.terms, results[n:m], strict=True)},
-                           {key: r for (key, _, _), r in zip(summaries, results[m:], strict=True)})
+                           glossary.definitions, glossary.changes)

@@ -5,6 +5,7 @@ A failed build (content errors, a full disk, a crash) leaves the previous output
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import os
@@ -46,12 +47,20 @@ def static_files(static_dir: Path, diags: Diagnostics | None = None) -> dict[str
     return out
 
 
-def write_site(out_dir: Path, files: dict[str, bytes], statics: dict[str, Path]) -> int:
+def write_site(out_dir: Path, files: dict[str, bytes], statics: dict[str, Path], standby: Path | None = None) -> int:
     """Make ``out_dir`` hold exactly ``files`` and ``statics``; returns how many files were (re)written.
 
-    The new tree is assembled in a fresh folder and swapped in whole. Files whose bytes did not change are
-    hard-linked from the old output instead of written again, and when nothing changed at all the old
-    output is left alone: a no-change rebuild writes nothing.
+    The new tree is assembled in a folder beside the output and swapped in whole. Files whose bytes did not
+    change are hard-linked from the old output instead of written again, and when nothing changed at all
+    the old output is left alone: a no-change rebuild writes nothing.
+
+    **Standby.** With ``standby`` (a folder in the build cache, on the output's file system), after a swap the
+    old tree is kept there instead of being deleted, and the next build assembles its tree *there*: most of its
+    files already are hard links to the current output's files and most of its folders exist, so an edit that
+    changes a few pages costs a few writes rather than thousands of folders made and removed. Nothing in the
+    standby tree is trusted: a file is kept only when it is the very file (same inode) the output holds with the
+    wanted bytes, everything else is written again or removed. It is never visible as the output, so a build
+    killed while it is being updated leaves the output as it was.
     """
     parent = out_dir.parent
     if not parent.is_dir():
@@ -60,21 +69,33 @@ def write_site(out_dir: Path, files: dict[str, bytes], statics: dict[str, Path])
     unchanged = _unchanged(out_dir, wanted)
     if unchanged is not None and len(unchanged) == len(wanted) and _listing(out_dir) == set(wanted):
         return 0
+    if standby is not None and not _same_device(standby.parent, parent):
+        standby = None  # a folder can only be swapped within one file system
+    reuse = unchanged is not None and standby is not None and standby.is_dir() and not standby.is_symlink()
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
+        tmp = standby if reuse and standby is not None else \
+            Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
     except OSError as exc:
         raise OutputError(f"cannot create a folder in {parent}: {exc.strerror}") from exc
     written = 0
     try:
+        folders = _prune(tmp, wanted) if reuse else {""}
         for name in sorted(wanted):
             dest = tmp / name
-            dest.parent.mkdir(parents=True, exist_ok=True)
+            folder = name.rpartition("/")[0]
+            if folder not in folders:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(folder)
             if unchanged and name in unchanged:
+                if reuse and _same_file(dest, out_dir / name):
+                    continue
                 try:
+                    _remove(dest, reuse)
                     os.link(out_dir / name, dest)
                     continue
                 except OSError:
                     pass  # file systems without hard links: copy instead
+            _remove(dest, reuse)  # never write into a file that may be a link to the output's
             data = wanted[name]
             if isinstance(data, Path):
                 shutil.copyfile(data, dest)
@@ -82,12 +103,68 @@ def write_site(out_dir: Path, files: dict[str, bytes], statics: dict[str, Path])
                 dest.write_bytes(data)
             written += 1
         os.chmod(tmp, 0o755)
-        swap_in(tmp, out_dir)
+        swap_in(tmp, out_dir, keep=standby)
     except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not reuse:
+            shutil.rmtree(tmp, ignore_errors=True)  # (a standby tree is left: the next build sets it right)
         raise OutputError(f"writing the site failed ({exc.strerror or exc}); {out_dir} is unchanged") \
             from exc
     return written
+
+
+def _same_device(a: Path, b: Path) -> bool:
+    try:
+        a.mkdir(parents=True, exist_ok=True)
+        return os.stat(a).st_dev == os.stat(b).st_dev
+    except OSError:
+        return False
+
+
+def _remove(path: Path, maybe: bool) -> None:
+    if maybe:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        sa, sb = os.lstat(a), os.stat(b)
+    except OSError:
+        return False
+    return (sa.st_ino, sa.st_dev) == (sb.st_ino, sb.st_dev)
+
+
+def _prune(folder: Path, wanted: dict[str, bytes | Path]) -> set[str]:
+    """Remove from ``folder`` every file that is not wanted (and anything that is not a regular file or a
+    folder), and every folder no wanted file needs; returns the folders that remain ('' for the top)."""
+    needed = {""}
+    for name in wanted:
+        while "/" in name:
+            name = name.rpartition("/")[0]
+            if name in needed:
+                break
+            needed.add(name)
+    base = len(str(folder)) + 1
+    for dirpath, dirnames, filenames in os.walk(folder, topdown=False):
+        prefix = dirpath[base:].replace(os.sep, "/")
+        for f in filenames:
+            name = f"{prefix}/{f}" if prefix else f
+            p = os.path.join(dirpath, f)
+            if name not in wanted or not os.path.isfile(p) or os.path.islink(p):
+                os.unlink(p)
+        for d in dirnames:
+            name = f"{prefix}/{d}" if prefix else d
+            p = os.path.join(dirpath, d)
+            if os.path.islink(p):
+                os.unlink(p)
+            elif name not in needed:
+                shutil.rmtree(p)
+    return needed & _folders(folder)
+
+
+def _folders(folder: Path) -> set[str]:
+    base = len(str(folder)) + 1
+    return {dirpath[base:].replace(os.sep, "/") for dirpath, _, _ in os.walk(folder)}
 
 
 def _listing(folder: Path) -> set[str]:
@@ -138,9 +215,21 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(a))
 
 
-def swap_in(new: Path, out_dir: Path) -> None:
+def swap_in(new: Path, out_dir: Path, keep: Path | None = None) -> None:
+    """Put ``new`` in the place of ``out_dir``; the old output becomes ``keep`` (the standby tree) when
+    given and the system swaps atomically, else it is deleted."""
     if out_dir.exists() and _exchange(new, out_dir):
-        shutil.rmtree(new, ignore_errors=True)  # ``new`` now holds the old output
+        if keep is None:
+            shutil.rmtree(new, ignore_errors=True)  # ``new`` now holds the old output
+        elif new != keep:
+            try:
+                if keep.is_dir() and not keep.is_symlink():
+                    shutil.rmtree(keep)
+                elif keep.exists() or keep.is_symlink():
+                    keep.unlink()
+                os.rename(new, keep)
+            except OSError:
+                shutil.rmtree(new, ignore_errors=True)
         return
     old = None
     if out_dir.exists():

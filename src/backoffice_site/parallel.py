@@ -8,6 +8,7 @@ dev server), or the batch is small, the work simply runs here, serially: same re
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -41,11 +42,16 @@ def ordered_map(fn: Callable[[int], R], n: int, *, jobs: int | None = None, min_
     # Interleaved chunks balance uneven items (long and short articles) across the workers.
     chunks: list[Sequence[int]] = [range(w, n, workers) for w in range(workers)]
     _FORKED["fn"] = fn
+    # Objects the workers inherit are shared copy-on-write, until something writes to them: the garbage
+    # collector's walk does (it updates every object's header), and would make each worker copy the whole
+    # heap. Frozen objects are never walked (the advice in the gc module's documentation for fork).
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             parts = pool.map(_run_chunk, chunks)
     finally:
         _FORKED.clear()
+        gc.unfreeze()
     out: list[R] = [None] * n  # type: ignore[list-item]
     for chunk, results in zip(chunks, parts, strict=True):
         for i, r in zip(chunk, results, strict=True):

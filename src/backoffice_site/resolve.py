@@ -6,7 +6,9 @@ import dataclasses
 import hashlib
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from backoffice_site import kana
 from backoffice_site.diagnostics import Diagnostics, did_you_mean
@@ -38,7 +40,12 @@ class Site:
         return self.by_name.get(unicodedata.normalize("NFKC", name).strip())
 
 
-def _assign_slugs(groups: tuple[Group, ...]) -> tuple[Group, ...]:
+# id of a loaded term or group → (that object, what resolve made of it): kept by a process between builds
+# so that an unchanged term stays the very same object (later stages reuse their work by identity)
+Assigned = dict[int, tuple[object, object]]
+
+
+def _assign_slugs(groups: tuple[Group, ...], memo: Assigned | None = None) -> tuple[Group, ...]:
     """Default slugs come from the reading; homophones get a short, order-independent suffix."""
     defaults: dict[str, list[Term]] = defaultdict(list)
     explicit = {t.slug for g in groups for t in g.terms if t.slug}
@@ -52,15 +59,38 @@ def _assign_slugs(groups: tuple[Group, ...]) -> tuple[Group, ...]:
         for t in terms:
             suffix = hashlib.sha1(t.name.encode()).hexdigest()[:4] if clash else ""
             chosen[id(t)] = f"{slug}-{suffix}" if suffix else slug
-    return tuple(
-        dataclasses.replace(g, terms=tuple(
-            dataclasses.replace(t, slug=chosen[id(t)]) if not t.slug else t for t in g.terms))
-        for g in groups
-    )
+    old = memo if memo is not None else {}
+    new: Assigned = {}
+
+    def kept(raw: Any, make: Callable[[], Any]) -> Any:
+        hit = old.get(id(raw))
+        value = hit[1] if hit is not None and hit[0] is raw else None
+        fresh = make()
+        if value is None or value != fresh:
+            value = fresh
+        new[id(raw)] = (raw, value)
+        return value
+
+    out: list[Group] = []
+    for g in groups:
+        given: list[Term] = []
+        for t in g.terms:
+            def slugged(t: Term = t) -> Term:
+                return dataclasses.replace(t, slug=chosen[id(t)])
+            given.append(kept(t, slugged) if not t.slug else t)
+
+        def grouped(g: Group = g, terms: tuple[Term, ...] = tuple(given)) -> Group:
+            return dataclasses.replace(g, terms=terms)
+        out.append(kept(g, grouped))
+    if memo is not None:
+        memo.clear()
+        memo.update(new)
+    return tuple(out)
 
 
-def resolve(content: Content, diags: Diagnostics) -> Site:
-    groups = _assign_slugs(content.groups)
+def resolve(content: Content, diags: Diagnostics, assigned: Assigned | None = None) -> Site:
+    """``assigned``: a process's memo of the terms and groups given slugs last time (see ``Assigned``)."""
+    groups = _assign_slugs(content.groups, assigned)
     content = dataclasses.replace(content, groups=groups)
 
     # Articles: one slug, one output path each.
@@ -135,3 +165,26 @@ def resolve(content: Content, diags: Diagnostics) -> Site:
         articles_by_source={a.source: a for a in articles},
         page_urls=frozenset(),  # filled by the build from the page kinds (kinds.registry)
     )
+
+
+def patch(before: Content, site: Site, content: Content) -> Site | None:
+    """``site`` (resolved from ``before`` with no problem found) updated for ``content`` without resolving
+    again, when only articles changed and each kept its place, slug and file: nothing resolve decides can
+    have moved. None when anything else changed (then resolve it all)."""
+    if content.config is not before.config or len(content.groups) != len(before.groups) or \
+            len(content.articles) != len(before.articles):
+        return None
+    if any(g is not h for g, h in zip(content.groups, before.groups, strict=True)):
+        return None
+    by_source = None
+    for a, b in zip(content.articles, before.articles, strict=True):
+        if a is b:
+            continue
+        if a.slug != b.slug or a.source != b.source:
+            return None
+        by_source = by_source if by_source is not None else dict(site.articles_by_source)
+        by_source[a.source] = a
+    if by_source is None:
+        return site
+    return dataclasses.replace(site, content=dataclasses.replace(site.content, articles=content.articles),
+                               articles_by_source=by_source)

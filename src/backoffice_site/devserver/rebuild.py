@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
+from backoffice_site import heap
 from backoffice_site.build import BuildResult
 from backoffice_site.devserver.app import App, Snapshot, change_event, snapshot_after
 from backoffice_site.devserver.events import EventHub
@@ -19,6 +20,9 @@ from backoffice_site.watcher import ChangeBatcher
 
 # ---------------------------------------------------------------------------------------------------------
 # Rebuilding
+
+TIDY_IDLE = 10.0  # seconds without a build before the heap is collected in full (heap.tidy)
+TIDY_EVERY = 2.0  # how often the housekeeping thread looks
 
 
 class Rebuilder:
@@ -42,6 +46,10 @@ class Rebuilder:
         self.building = False
         self._shown: tuple[str, ...] = ()  # diagnostics printed last, so unchanged warnings are not repeated
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()  # a build and a tidy of the heap never run at once
+        self._untidy = False  # builds since the last tidy (heap)
+        self._last_build = time.monotonic()
+        self._stopping = threading.Event()
 
     def status(self) -> dict[str, Any]:
         return {"builds": self.builds, "building": self.building, "idle": self.batcher.idle,
@@ -50,16 +58,30 @@ class Rebuilder:
     def run_build(self, changes: frozenset[str] | None = None) -> BuildResult:
         """One build, told which paths changed (None: unknown). A crash in the build is reported like a
         content error: the server must outlive it."""
-        self.building = True
-        try:
-            return self._build(changes)
-        except Exception as exc:
-            traceback.print_exc(file=self.err)
-            return BuildResult([Diagnostic(Loc("<build>"), Severity.ERROR,
-                                           f"the build crashed: {type(exc).__name__}: {exc}")])
-        finally:
-            self.builds += 1
-            self.building = False
+        with self._lock:
+            self.building = True
+            try:
+                return self._build(changes)
+            except Exception as exc:
+                traceback.print_exc(file=self.err)
+                return BuildResult([Diagnostic(Loc("<build>"), Severity.ERROR,
+                                               f"the build crashed: {type(exc).__name__}: {exc}")])
+            finally:
+                heap.settle()
+                self._untidy = True
+                self._last_build = time.monotonic()
+                self.builds += 1
+                self.building = False
+
+    def tidy_when_idle(self, idle: float) -> bool:
+        """A full collection of the heap (see ``heap``) if a build ran since the last one and none for
+        ``idle`` seconds; called by the server's housekeeping thread. True when it collected."""
+        if not self._untidy or time.monotonic() - self._last_build < idle or not self.batcher.idle:
+            return False
+        with self._lock:
+            heap.tidy()
+            self._untidy = False
+        return True
 
     def first_build(self) -> Snapshot:
         result = self.run_build()
@@ -69,11 +91,17 @@ class Rebuilder:
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="bos-rebuild", daemon=True)
         self._thread.start()
+        threading.Thread(target=self._housekeeping, name="bos-tidy", daemon=True).start()
 
     def stop(self) -> None:
+        self._stopping.set()
         self.batcher.close()
         if self._thread is not None:
             self._thread.join(timeout=30)
+
+    def _housekeeping(self) -> None:
+        while not self._stopping.wait(TIDY_EVERY):
+            self.tidy_when_idle(TIDY_IDLE)
 
     def _loop(self) -> None:
         while (changes := self.batcher.take()) is not None:

@@ -14,7 +14,9 @@ from typing import Any
 
 from backoffice_site.incremental import Reads
 from backoffice_site.kinds import Page, PageSpec, abs_url, plain
-from backoffice_site.linked import LinkedSite
+from backoffice_site.linked import ArticleSummary, LinkedSite
+from backoffice_site.markdown_render import Rendered
+from backoffice_site.model import Term
 from backoffice_site.resolve import Site
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -46,26 +48,48 @@ def page_url(path: str) -> str:
 def _glossary_json(ls: LinkedSite, r: Reads) -> Page:
     cfg = ls.config(r)
     base = cfg.base_url
-    terms = []
+    entries = []
     for s in ls.term_order(r):
-        t, d, also = ls.term(r, s)
-        terms.append({
-            "slug": t.slug, "term": t.name, "reading": t.reading, "en": t.en, "aliases": list(t.aliases),
-            "group": t.group, "summary": t.summary, "definition_html": d.html, "definition_text": plain(d.html),
-            "url": abs_url(base, t.url), "see_also": list(also),
-            "sources": [{"title": src.title, "url": src.url, "as_of": _iso(src.as_of), "checked": _iso(src.checked)}
-                        for src in t.sources],
-            "review_by": t.review_by.isoformat() if t.review_by else None,
-            "used_in": [abs_url(base, a.url) for a in ls.linked_from(r, s)],
-        })
-    data = {
+        (t, d, also), used = ls.term(r, s), ls.linked_from(r, s)
+
+        def make(t: Term = t, d: Rendered = d, also: tuple[str, ...] = also,
+                 used: tuple[ArticleSummary, ...] = used) -> str:
+            return _json_entry(t, d, also, used, base)
+        # each entry is encoded once and kept while the term, its backlinks and the base URL are the same
+        entries.append(ls.derive(("glossary.json", s), (t, d, also, used, base), make))
+    head = {
         "version": 1, "title": f"{cfg.title} 用語集", "facts_checked": _iso(cfg.facts_checked),
         "url": abs_url(base, "glossary/"),
         "groups": [{"slug": g.slug, "name": g.name, "url": abs_url(base, g.url)} for g in ls.groups(r)],
-        "terms": terms,
+        "terms": [],
     }
-    return Page("glossary.json", None, data,
-                lambda v: (json.dumps(v, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode())
+    return Page("glossary.json", None, {"head": _dumps(head), "terms": tuple(entries)}, _glossary_bytes)
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1)
+
+
+def _json_entry(t: Term, d: Rendered, also: tuple[str, ...], used: tuple[ArticleSummary, ...], base: str) -> str:
+    """One term of glossary.json, encoded as it sits in the file (two levels deep)."""
+    entry = {
+        "slug": t.slug, "term": t.name, "reading": t.reading, "en": t.en, "aliases": list(t.aliases),
+        "group": t.group, "summary": t.summary, "definition_html": d.html, "definition_text": plain(d.html),
+        "url": abs_url(base, t.url), "see_also": list(also),
+        "sources": [{"title": src.title, "url": src.url, "as_of": _iso(src.as_of), "checked": _iso(src.checked)}
+                    for src in t.sources],
+        "review_by": t.review_by.isoformat() if t.review_by else None,
+        "used_in": [abs_url(base, a.url) for a in used],
+    }
+    return _dumps(entry).replace("\n", "\n  ")  # JSON strings hold no raw newline: only the layout's
+
+
+def _glossary_bytes(view: dict[str, Any]) -> bytes:
+    """The same bytes as ``json.dumps(whole, sort_keys=True, indent=1)``: the encoded entries put in place
+    of the empty list (the key "terms" appears once; inside a string its quotes would be escaped)."""
+    terms = "[\n  " + ",\n  ".join(view["terms"]) + "\n ]" if view["terms"] else "[]"
+    head: str = view["head"]
+    return (head.replace('"terms": []', '"terms": ' + terms, 1) + "\n").encode()
 
 
 def _iso(d: Any) -> str | None:

@@ -1,0 +1,139 @@
+"""What rebuilds reuse, checked against what a cold build makes: the standby output tree, glossary.json
+assembled from kept entries, the linked site's carry-over and the dev server's heap policy.
+
+(tests/test_incremental.py covers random sequences of edits end to end; these pin the pieces.)
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import shutil
+from pathlib import Path
+
+from conftest import make_site, run_cli
+
+from backoffice_site.build import Builder, BuildOptions
+from backoffice_site.output import write_site
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _append(root: Path, rel: str, text: str) -> None:
+    p = root / rel
+    p.write_text(p.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def _cold(root: Path, tmp: Path) -> dict[str, bytes]:
+    cold = tmp / "cold"
+    shutil.copytree(root, cold, ignore=shutil.ignore_patterns(".cache", "public", ".public*"))
+    assert run_cli("build", "--root", cold, "--no-search").code == 0
+    return _tree(cold / "public")
+
+
+def test_standby_tree_is_reused_and_never_trusted(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    out = root / "public"
+    assert run_cli("build", "--root", root, "--no-search").code == 0
+    standby = root / ".cache/backoffice-site/standby"
+    assert not standby.exists()  # the first build had no old output to keep
+    _append(root, "content/articles/first.md", "\n一度目の追記です。\n")
+    assert run_cli("build", "--root", root, "--no-search").code == 0
+    assert standby.is_dir()  # the previous output, kept
+    # Damage the standby tree every way the next build must not believe: a file changed in place (not
+    # through a link), a stray file, a folder where a page goes, a symlink.
+    page = sorted(standby.rglob("*.html"))[0]
+    page.unlink()
+    page.write_text("stale", encoding="utf-8")
+    (standby / "stray.txt").write_text("x", encoding="utf-8")
+    (standby / "robots.txt").unlink()
+    (standby / "robots.txt").mkdir()
+    (standby / "link.html").symlink_to(out / "index.html")
+    _append(root, "content/articles/second.md", "\n二度目の追記です。\n")
+    r = run_cli("build", "--root", root, "--no-search")
+    assert r.code == 0, r.err
+    assert _tree(out) == _cold(root, tmp_path)
+    # unchanged pages are hard links between the output and the standby tree (the old output)
+    same = [p for p in out.rglob("*.html") if (standby / p.relative_to(out)).exists()
+            and os.stat(p).st_ino == os.stat(standby / p.relative_to(out)).st_ino]
+    assert same, "unchanged pages should be shared with the kept tree, not copied"
+
+
+def test_write_site_with_standby_matches_wanted_exactly(tmp_path: Path) -> None:
+    out, standby = tmp_path / "public", tmp_path / "cache/standby"
+    write_site(out, {"a/index.html": b"A", "b/index.html": b"B", "c.txt": b"C"}, {}, standby)
+    write_site(out, {"a/index.html": b"A2", "b/index.html": b"B", "d/e/f.txt": b"F"}, {}, standby)
+    assert _tree(standby) == {"a/index.html": b"A", "b/index.html": b"B", "c.txt": b"C"}
+    wanted = {"a/index.html": b"A3", "d/e/f.txt": b"F", "g.txt": b"G"}
+    write_site(out, wanted, {}, standby)
+    assert _tree(out) == wanted
+    assert not (out / "b").exists() and not (out / "c.txt").exists()
+    assert not list(tmp_path.glob(".public*"))  # nothing left beside the output
+
+
+def test_glossary_json_is_plain_json_dumps(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    r = Builder(BuildOptions(root=root, out=None, search=False)).build()
+    raw = r.files["glossary.json"]
+    data = json.loads(raw)
+    assert data["terms"] and all("definition_html" in t for t in data["terms"])
+    assert raw == (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode()
+
+
+def test_article_save_reuses_the_glossary_and_renders_one_page(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    b = Builder(BuildOptions(root=root, out=None, search=False))
+    first = b.build()
+    ls1 = first.linked
+    assert ls1 is not None
+    _append(root, "content/articles/first.md", "\n追記の一文です。\n")
+    second = b.build(changed=["content/articles/first.md"])
+    ls2 = second.linked
+    assert ls2 is not None and second.ok
+    assert ls2.site.terms is ls1.site.terms  # resolve patched the site: no term was touched
+    assert ls2.rendered.definitions is ls1.rendered.definitions  # the Markdown stage kept the glossary
+    assert ls2.backlinks is ls1.backlinks  # the article links the same terms as before
+    # its page, and the feed (which carries the article's text); nothing of the glossary
+    assert "articles/first/index.html" in second.rendered
+    assert set(second.rendered) <= {"articles/first/index.html", "feed.xml"}
+    cold = Builder(BuildOptions(root=root, out=None, search=False)).build()
+    assert second.files == cold.files and second.diagnostics == cold.diagnostics
+
+
+def test_term_save_keeps_the_other_terms_objects(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    b = Builder(BuildOptions(root=root, out=None, search=False))
+    ls1 = b.build().linked
+    assert ls1 is not None
+    first = ls1.site.content.groups[0].terms[0]
+    glossary = root / first.loc.path
+    text = glossary.read_text(encoding="utf-8")
+    edited = text.replace(first.summary, first.summary + "（追記）", 1)
+    assert edited != text
+    glossary.write_text(edited, encoding="utf-8")
+    r = b.build(changed=[glossary.relative_to(root).as_posix()])
+    ls2 = r.linked
+    assert ls2 is not None and r.ok
+    old = {t.slug: t for t in ls1.site.terms}
+    kept = [t for t in ls2.site.terms if old.get(t.slug) is t]
+    assert len(kept) == len(ls2.site.terms) - 1  # only the edited term is a new object
+    cold = Builder(BuildOptions(root=root, out=None, search=False)).build()
+    assert r.files == cold.files and r.diagnostics == cold.diagnostics
+
+
+def test_dev_server_freezes_the_heap_after_a_build_and_tidies_when_idle(tmp_path: Path) -> None:
+    from backoffice_site.devserver import DevServer
+
+    root = make_site(tmp_path / "site")
+    gc.unfreeze()
+    with DevServer(root, port=0) as dev:
+        assert gc.get_freeze_count() > 0  # what the first build left is out of the collector's walks
+        rb = dev.rebuilder
+        assert rb is not None
+        rb._last_build -= 60  # as if idle for a minute
+        assert rb.tidy_when_idle(10.0)
+        assert not rb.tidy_when_idle(10.0)  # nothing built since
+    gc.unfreeze()
