@@ -111,17 +111,27 @@ def check(site: Site, root: Path, diags: Diagnostics, today: dt.date, memo: dict
         diags.extend(hit[2])
     memo["articles"] = kept
 
-    glossary = memo.get("glossary")
-    if glossary is None or glossary[0] is not site.terms or glossary[1] is not site.groups or glossary[2] != basis:
-        local = Diagnostics()
-        _check_sources(site, local, facts, today)
-        for g in site.groups:
-            report(local, g.description, _in_file(root, files, g.loc))
-        for t in site.terms:
-            for key, value in (("summary", t.summary), ("definition", t.definition)):
-                report(local, value, _in_file(root, files, t.field_locs.get(key, t.loc)))
-        glossary = memo["glossary"] = (site.terms, site.groups, basis, tuple(local.items))
-    diags.extend(glossary[3])
+    # The sources' dates (one pass over the glossary, cheap) and each group's and term's texts, kept per item.
+    local = Diagnostics()
+    _check_sources(site, local, facts, today)
+    diags.extend(local.items)
+    items: dict[tuple[str, str], tuple[object, object, tuple[Diagnostic, ...]]] = memo.get("glossary", {})
+    kept_items: dict[tuple[str, str], tuple[object, object, tuple[Diagnostic, ...]]] = {}
+    texts: list[tuple[tuple[str, str], object, list[tuple[str, Loc]]]] = [
+        (("group", g.source), g, [(g.description, g.loc)]) for g in site.groups]
+    texts += [(("term", t.slug), t, [(value, t.field_locs.get(key, t.loc))
+                                     for key, value in (("summary", t.summary), ("definition", t.definition))])
+              for t in site.terms]
+    for name, item, values in texts:
+        known = items.get(name)
+        if known is None or known[0] is not item or known[1] != basis:
+            found = Diagnostics()
+            for value, loc in values:
+                report(found, value, _in_file(root, files, loc))
+            known = (item, basis, tuple(found.items))
+        kept_items[name] = known
+        diags.extend(known[2])
+    memo["glossary"] = kept_items
 
 
 def _check_sources(site: Site, diags: Diagnostics, facts: PartialDate | None, today: dt.date) -> None:
