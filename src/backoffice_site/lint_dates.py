@@ -25,6 +25,7 @@ from typing import Any
 
 from backoffice_site.dates import PartialDate
 from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc
+from backoffice_site.model import Group, Term
 from backoffice_site.resolve import Site
 from backoffice_site.sources import read_text
 
@@ -111,46 +112,44 @@ def check(site: Site, root: Path, diags: Diagnostics, today: dt.date, memo: dict
         diags.extend(hit[2])
     memo["articles"] = kept
 
-    # The sources' dates (one pass over the glossary, cheap) and each group's and term's texts, kept per item.
-    local = Diagnostics()
-    _check_sources(site, local, facts, today)
-    diags.extend(local.items)
+    # Each group's and each term's findings (a term's: its sources' dates and its texts), kept per item.
     items: dict[tuple[str, str], tuple[object, object, tuple[Diagnostic, ...]]] = memo.get("glossary", {})
     kept_items: dict[tuple[str, str], tuple[object, object, tuple[Diagnostic, ...]]] = {}
-    texts: list[tuple[tuple[str, str], object, list[tuple[str, Loc]]]] = [
-        (("group", g.source), g, [(g.description, g.loc)]) for g in site.groups]
-    texts += [(("term", t.slug), t, [(value, t.field_locs.get(key, t.loc))
-                                     for key, value in (("summary", t.summary), ("definition", t.definition))])
-              for t in site.terms]
-    for name, item, values in texts:
+    everything: tuple[Group | Term, ...] = (*site.groups, *site.terms)
+    for item in everything:
+        name = ("term", item.slug) if isinstance(item, Term) else ("group", item.source)
         known = items.get(name)
         if known is None or known[0] is not item or known[1] != basis:
             found = Diagnostics()
-            for value, loc in values:
-                report(found, value, _in_file(root, files, loc))
+            if isinstance(item, Term):
+                _check_sources(item, found, facts, today)
+                for key, value in (("summary", item.summary), ("definition", item.definition)):
+                    report(found, value, _in_file(root, files, item.field_locs.get(key, item.loc)))
+            else:
+                report(found, item.description, _in_file(root, files, item.loc))
             known = (item, basis, tuple(found.items))
         kept_items[name] = known
         diags.extend(known[2])
     memo["glossary"] = kept_items
 
 
-def _check_sources(site: Site, diags: Diagnostics, facts: PartialDate | None, today: dt.date) -> None:
-    for t in site.terms:
-        # A change's sources vouch for its summary just as the term's vouch for its text: same rules.
-        for s in (*t.sources, *(s for c in t.changes for s in c.sources)):
-            if s.checked is not None:
-                loc = s.value_locs.get("checked", s.loc)
-                if facts is not None and s.checked.after(facts):
-                    diags.error(loc, f"source checked {s.checked.isoformat()} is later than the site's "
-                                f"facts_checked {facts.isoformat()} (content/site.yaml); a source cannot be "
-                                "checked beyond the site")
-                elif facts is None and s.checked.after(today):
-                    diags.error(loc, f"source checked {s.checked.isoformat()} is in the future (today is "
-                                f"{today.isoformat()})")
-            if s.as_of is not None and s.as_of.after(today):
-                diags.warning(s.value_locs.get("as_of", s.loc),
-                              f"as_of {s.as_of.isoformat()} is in the future (today is {today.isoformat()}); "
-                              "as_of is a date the source itself states — check it")
+def _check_sources(t: Term, diags: Diagnostics, facts: PartialDate | None, today: dt.date) -> None:
+    """A term's sources (and those of its changes): checked no later than the site, as_of not in the future."""
+    # A change's sources vouch for its summary just as the term's vouch for its text: same rules.
+    for s in (*t.sources, *(s for c in t.changes for s in c.sources)):
+        if s.checked is not None:
+            loc = s.value_locs.get("checked", s.loc)
+            if facts is not None and s.checked.after(facts):
+                diags.error(loc, f"source checked {s.checked.isoformat()} is later than the site's "
+                            f"facts_checked {facts.isoformat()} (content/site.yaml); a source cannot be "
+                            "checked beyond the site")
+            elif facts is None and s.checked.after(today):
+                diags.error(loc, f"source checked {s.checked.isoformat()} is in the future (today is "
+                            f"{today.isoformat()})")
+        if s.as_of is not None and s.as_of.after(today):
+            diags.warning(s.value_locs.get("as_of", s.loc),
+                          f"as_of {s.as_of.isoformat()} is in the future (today is {today.isoformat()}); "
+                          "as_of is a date the source itself states — check it")
 
 
 def _in_text(path: str, text: str, first_line: int) -> Locator:
