@@ -21,7 +21,7 @@ from typing import Any
 from backoffice_site import __version__, cache, headers, lints, load, manifest, output, parallel, resolve, search
 from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc, Severity, promote_warnings
 from backoffice_site.incremental import Key, Reads, digest
-from backoffice_site.kinds import Kind, Page, PageSpec
+from backoffice_site.kinds import Kind, PageSpec
 from backoffice_site.kinds.listing import PageList
 from backoffice_site.kinds.registry import PAGE_KINDS
 from backoffice_site.linked import LinkedSite, link
@@ -253,47 +253,67 @@ class Builder:
                 tdigests: dict[str, str], shared: str, diags: Diagnostics) -> tuple[dict[str, bytes], tuple[str, ...]]:
         c = self.cache
         files: dict[str, bytes] = {}
-        todo: list[tuple[Page, tuple[str, str, str]]] = []
         fresh_pages: dict[str, tuple[str, str, str, bytes]] = {}
         fresh_reads: dict[str, frozenset[Key]] = {}
+        todo: list[PageSpec] = []
         for spec in specs:
             hit = c.pages.get(spec.path)
             if spec.path not in look and hit is not None:
                 files[spec.path] = hit[3]
                 fresh_pages[spec.path] = hit
                 fresh_reads[spec.path] = c.reads[spec.path]
-                continue
+            else:
+                todo.append(spec)
+
+        def view_one(i: int) -> _Viewed:
+            """Build one page's view, digest it with its inputs, render it if that digest moved. Run by the
+            workers when there are many (a cold build): views and digests are most of a build's own work."""
+            spec = todo[i]
             r = Reads()
             page = spec.build(ls, r)
-            fresh_reads[spec.path] = frozenset(r.keys)
-            for k in r.keys:
-                c.versions[k] = ls.version(k)
+            versions = {k: ls.version(k) for k in r.keys}
             template = page.template or ""
             # asset URLs carry the static files' hashes (``shared``): a page shows them through the globals
             key = (template, tdigests.get(template, ""), digest((shared, page.path, template, page.view)))
+            hit = c.pages.get(spec.path)
             if hit is not None and hit[:3] == key:
+                return _Viewed(versions, key, None, (), rendered=False)
+            if page.write is not None:
+                return _Viewed(versions, key, page.write(page.view), (), rendered=True)
+            local = Diagnostics()
+            data = renderer.render(page.path, template, page.view, local)
+            return _Viewed(versions, key, data, tuple(local.items), rendered=True)
+
+        rendered: list[str] = []
+        for spec, v in zip(todo, parallel.ordered_map(view_one, len(todo), jobs=self.opts.jobs), strict=True):
+            c.versions.update(v.versions)
+            diags.extend(v.found)
+            fresh_reads[spec.path] = frozenset(v.versions)
+            if not v.rendered:
+                hit = c.pages[spec.path]
                 files[spec.path] = hit[3]
                 fresh_pages[spec.path] = hit
+                continue
+            rendered.append(spec.path)
+            if v.data is not None:
+                files[spec.path] = v.data
+                fresh_pages[spec.path] = (*v.key, v.data)
             else:
-                todo.append((page, key))
-
-        def render_one(i: int) -> tuple[bytes | None, tuple[Diagnostic, ...]]:
-            page = todo[i][0]
-            if page.write is not None:
-                return page.write(page.view), ()
-            local = Diagnostics()
-            return renderer.render(page.path, page.template or "", page.view, local), tuple(local.items)
-
-        for (page, key), (data, found) in zip(todo, parallel.ordered_map(render_one, len(todo), jobs=self.opts.jobs),
-                                              strict=True):
-            diags.extend(found)
-            if data is not None:
-                files[page.path] = data
-                fresh_pages[page.path] = (*key, data)
-            else:
-                fresh_reads.pop(page.path, None)  # a failed page is looked at again next time
+                fresh_reads.pop(spec.path, None)  # a failed page is looked at again next time
         c.pages, c.reads = fresh_pages, fresh_reads
-        return files, tuple(page.path for page, _ in todo)
+        return files, tuple(rendered)
+
+
+@dataclass(frozen=True)
+class _Viewed:
+    """What building one page's view gave: the versions of the inputs it read, its record key, the bytes
+    (None: unchanged when not ``rendered``, failed when ``rendered``) and the template's diagnostics."""
+
+    versions: dict[Key, str]
+    key: tuple[str, str, str]
+    data: bytes | None
+    found: tuple[Diagnostic, ...]
+    rendered: bool
 
 
 def _candidate_keys(prev: LinkedSite, ls: LinkedSite) -> set[Key]:
