@@ -24,7 +24,7 @@ import re
 import unicodedata
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import markdown
@@ -313,6 +313,10 @@ class BosExtension(Extension):
 
 @dataclass(frozen=True)
 class Rendered:
+    # In digests (incremental.digest) ``digest`` stands for ``html``, and ``marked`` is made from ``html``
+    # alone: versions of inputs holding a rendered document need not pickle its HTML twice.
+    DIGEST_SKIP: ClassVar[frozenset[str]] = frozenset({"html", "marked"})
+
     html: str
     toc: tuple[tuple[int, str, str], ...]  # (level, id, text)
     mentions: tuple[str, ...]
