@@ -137,3 +137,21 @@ def test_dev_server_freezes_the_heap_after_a_build_and_tidies_when_idle(tmp_path
         assert rb.tidy_when_idle(10.0)
         assert not rb.tidy_when_idle(10.0)  # nothing built since
     gc.unfreeze()
+
+
+def test_a_build_that_finds_the_standby_locked_leaves_it_alone(tmp_path: Path) -> None:
+    import fcntl
+
+    out, standby = tmp_path / "public", tmp_path / "cache/standby"
+    write_site(out, {"a.txt": b"1"}, {}, standby)
+    write_site(out, {"a.txt": b"2"}, {}, standby)
+    before = _tree(standby)
+    fd = os.open(standby.with_name("standby.lock"), os.O_CREAT | os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # another build is assembling its output there
+        write_site(out, {"a.txt": b"3", "b.txt": b"B"}, {}, standby)
+        assert _tree(out) == {"a.txt": b"3", "b.txt": b"B"}
+        assert _tree(standby) == before  # not touched while locked
+        assert not list(tmp_path.glob(".public*"))
+    finally:
+        os.close(fd)

@@ -71,6 +71,37 @@ def write_site(out_dir: Path, files: dict[str, bytes], statics: dict[str, Path],
         return 0
     if standby is not None and not _same_device(standby.parent, parent):
         standby = None  # a folder can only be swapped within one file system
+    lock = _lock(standby) if standby is not None else None
+    if lock is None:
+        standby = None  # another build is using it (two builds at once): work in a fresh folder
+    try:
+        return _write(out_dir, wanted, unchanged, standby)
+    finally:
+        if lock is not None:
+            os.close(lock)  # closing the descriptor releases the lock
+
+
+def _lock(standby: Path) -> int | None:
+    """An exclusive lock on the standby tree for this build, or None when another build holds it."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not Unix
+        return None
+    try:
+        fd = os.open(standby.with_name(standby.name + ".lock"), os.O_CREAT | os.O_RDWR, 0o644)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _write(out_dir: Path, wanted: dict[str, bytes | Path], unchanged: set[str] | None,
+           standby: Path | None) -> int:
+    parent = out_dir.parent
     reuse = unchanged is not None and standby is not None and standby.is_dir() and not standby.is_symlink()
     try:
         tmp = standby if reuse and standby is not None else \
