@@ -84,6 +84,12 @@ class BuildCache:
     shared: str = ""  # digest of what every page depends on (engine, static file hashes)
     search: search.SearchMemo = field(default_factory=dict)
     headers: tuple[str, bytes] = ("", b"")  # digest of its inputs, the _headers file
+    # what the last build's inputs were made of, for a later process to find its change set without
+    # digesting every input (``_candidate_keys_from``): each article's Markdown key by its file ("" for
+    # the whole glossary's documents), the files as loaded (path → content digest), and the backlinks
+    doc_keys: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+    backlinks: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class Builder:
@@ -109,7 +115,10 @@ class Builder:
         if self._cache is None:
             stored = cache.load(self.opts.cache_dir, self.cache_key) if self.opts.cache_dir is not None else None
             found = stored.get("cache") if stored else None
-            self._cache = found if isinstance(found, BuildCache) else BuildCache()
+            # (a cache pickled by an engine whose BuildCache had other fields is not used, even if its
+            # version was not bumped: a development checkout)
+            whole = isinstance(found, BuildCache) and all(f.name in found.__dict__ for f in dataclasses.fields(found))
+            self._cache = found if whole and isinstance(found, BuildCache) else BuildCache()
         return self._cache
 
     def save_cache(self) -> None:
@@ -150,6 +159,8 @@ class Builder:
         shared = digest((__version__, sorted(hashes.items())))
         tdigests = renderer.template_digests()
         look = self._pages_to_view(ls, specs, shared)
+        c.doc_keys, c.backlinks = dict(self._markdown.used), ls.backlinks
+        c.files = {path: entry[1] for path, entry in c.load.items()}
         look.update(p for p, rec in c.pages.items() if rec[0] and tdigests.get(rec[0]) != rec[1])
         files, rendered_paths = self._render(ls, specs, look, renderer, tdigests, shared, diags)
         c.shared = shared
@@ -239,6 +250,8 @@ class Builder:
         prev = self._last
         if prev is not None:  # same process: only inputs whose values are not equal can have changed
             candidates = _candidate_keys(prev, ls)
+        elif c.doc_keys:  # a new process: the inputs of the items whose files or Markdown changed
+            candidates = _candidate_keys_from(c, ls, self._markdown.used, self.opts.root, c.files)
         else:
             candidates = {k for keys in c.reads.values() for k in keys}
         moved = {k for k in candidates if c.versions.get(k) != ls.version(k)}
@@ -341,6 +354,36 @@ def _candidate_keys(prev: LinkedSite, ls: LinkedSite) -> set[Key]:
         for slug, back in ls.backlinks.items():
             if prev.backlinks.get(slug) != back:
                 keys.add(("backlinks", slug))
+    return keys
+
+
+def _candidate_keys_from(c: BuildCache, ls: LinkedSite, doc_keys: dict[str, str], root: Path,
+                         before: dict[str, str]) -> set[Key]:
+    """``_candidate_keys`` for a process without the last linked site. An article whose file has the same
+    bytes as at the last build (``before``: the loader's content digests then) and the same Markdown key
+    (same text, same link environment) is the same article with the same rendering; the glossary likewise,
+    as a whole (a term's slug and see-also depend on the other terms). Backlinks are compared as lists of
+    slugs, plus those naming a changed article (they show its title)."""
+    keys: set[Key] = {("config",), ("articles",), ("terms",), ("groups",), ("article_order",),
+                      ("term_order",), ("pages",), ("today",), ("changes",), ("listings",)}
+    now = {path: entry[1] for path, entry in c.load.items()}
+    glossary = str(root / "content" / "glossary") + os.sep
+    if doc_keys.get("") != c.doc_keys.get("") or any(
+            now.get(p) != before.get(p) for p in {*now, *before} if p.startswith(glossary)):
+        for t in ls.site.terms:
+            keys.update({("term", t.slug), ("term_sig", t.slug), ("term_changes", t.slug)})
+    naming: dict[str, set[str]] = {}  # article slug → the terms whose backlinks listed it
+    for term, slugs in c.backlinks.items():
+        for slug in slugs:
+            naming.setdefault(slug, set()).add(term)
+    for a in ls.site.articles:
+        path = str(root / a.source)
+        if doc_keys.get(a.source) != c.doc_keys.get(a.source) or now.get(path) != before.get(path):
+            keys.update({("article", a.slug), ("article_sig", a.slug)})
+            keys.update(("backlinks", t) for t in {*ls.rendered.articles[a.slug].mentions, *naming.get(a.slug, ())})
+    for slug, back in ls.backlinks.items():
+        if c.backlinks.get(slug) != back:
+            keys.add(("backlinks", slug))
     return keys
 
 

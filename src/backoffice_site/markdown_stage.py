@@ -96,6 +96,9 @@ class Session:
     renderers: dict[str, MarkdownRenderer] = field(default_factory=dict)
     env_parts: dict[str, tuple[object, str]] = field(default_factory=dict)
     glossary: _Glossary | None = None
+    # the key of every document of the last build: ("article", source) / ("glossary", "") → key(s); what a
+    # later process compares to tell which documents changed (build.BuildCache.doc_keys)
+    used: dict[str, str] = field(default_factory=dict)
 
 
 def _key(keys: KeyMemo, kind: str, name: str, value: object, env: str, parts: tuple[object, ...]) -> str:
@@ -166,10 +169,12 @@ def render_markdown(site: Site, diags: Diagnostics, extra_files: frozenset[str],
         diags.extend(_replay(hit.found, source, first))
         results.append(hit.rendered)
     n = len(site.articles)
+    session.used = {a.source: docs[i][0] for i, a in enumerate(site.articles)}
     if same_glossary:
         assert last is not None
         glossary = last
         diags.extend(last.found)
+        session.used[""] = digest(last.keys)
     else:
         m = n + len(site.terms)
         found = [d for key, source, first, _ in docs[n:] for d in _replay(cache[key].found, source, first)]
@@ -178,5 +183,6 @@ def render_markdown(site: Site, diags: Diagnostics, extra_files: frozenset[str],
                              {t.slug: r for t, r in zip(site.terms, results[n:m], strict=True)},
                              {key: r for (key, _, _), r in zip(summaries, results[m:], strict=True)}, found)
         session.glossary = glossary
+    session.used[""] = digest(glossary.keys)  # the whole glossary's documents, as one
     return RenderedContent({a.slug: r for a, r in zip(site.articles, results[:n], strict=True)},
                            glossary.definitions, glossary.changes)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 from urllib.parse import urlsplit
 
+from backoffice_site import kana
 from backoffice_site.dates import PartialDate
 from backoffice_site.diagnostics import Loc
 
@@ -138,6 +139,12 @@ class Term:
     @property
     def url(self) -> str:
         return f"glossary/{self.slug}/"
+
+    @functools.cached_property
+    def order_key(self) -> tuple[object, ...]:
+        """The reading's place in gojūon order (``kana.sort_key``), worked out once per term object: the
+        loader's cache keeps the object, and with it this, so a new process does not sort-key 3,000 readings."""
+        return kana.sort_key(self.reading)
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from backoffice_site import kana
 from backoffice_site.diagnostics import Diagnostics, did_you_mean
 from backoffice_site.load import default_slug
 from backoffice_site.model import Article, Content, Group, Term
@@ -155,7 +154,7 @@ def resolve(content: Content, diags: Diagnostics, assigned: Assigned | None = No
                 targets.append(target.slug)
         see_also[t.slug] = tuple(targets)
 
-    terms = tuple(sorted(by_slug.values(), key=lambda t: (kana.sort_key(t.reading), t.name, t.slug)))
+    terms = tuple(sorted(by_slug.values(), key=lambda t: (t.order_key, t.name, t.slug)))
     return Site(
         content=content,
         terms=terms,
