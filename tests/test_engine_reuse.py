@@ -12,6 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import make_site, run_cli
 
 from backoffice_site.build import Builder, BuildOptions
@@ -155,3 +156,27 @@ def test_a_build_that_finds_the_standby_locked_leaves_it_alone(tmp_path: Path) -
         assert not list(tmp_path.glob(".public*"))
     finally:
         os.close(fd)
+
+
+def test_a_new_process_finds_one_edited_article_from_the_cache_file(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from backoffice_site import change_set
+
+    root = make_site(tmp_path / "site")
+    opts = BuildOptions(root=root, out=root / "public", search=False, cache_dir=root / ".cache/backoffice-site")
+    assert Builder(opts).build().ok
+    _append(root, "content/articles/first.md", "\n別の回の追記です。\n")
+    found: list[set[tuple[str, ...]]] = []
+    real = change_set.from_files
+    monkeypatch.setattr(change_set, "from_files", lambda *a: found.append(real(*a)) or found[-1])
+    r = Builder(opts).build()  # a fresh Builder: nothing in memory but what the cache file holds
+    assert r.ok
+    # the inputs compared: the whole-site lists and the edited article's own, not every term's
+    (candidates,) = found
+    items = {k for k in candidates if k not in change_set.WHOLE_SITE}
+    assert ("article", "first") in items and not any(k[0] in ("term", "term_sig") for k in items)
+    # only the pages that read the article's inputs were looked at again (its page, the feed, lists of
+    # articles, the pages of the terms it links), not every page of the site
+    assert 0 < r.viewed_pages < r.pages
+    assert "articles/first/index.html" in r.rendered
+    assert _tree(root / "public") == _cold(root, tmp_path)

@@ -18,7 +18,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from backoffice_site import __version__, cache, headers, lints, load, manifest, output, parallel, resolve, search
+from backoffice_site import (
+    __version__,
+    cache,
+    change_set,
+    headers,
+    lints,
+    load,
+    manifest,
+    output,
+    parallel,
+    resolve,
+    search,
+)
 from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc, Severity, promote_warnings
 from backoffice_site.incremental import Key, Reads, digest
 from backoffice_site.kinds import Kind, PageSpec
@@ -84,12 +96,7 @@ class BuildCache:
     shared: str = ""  # digest of what every page depends on (engine, static file hashes)
     search: search.SearchMemo = field(default_factory=dict)
     headers: tuple[str, bytes] = ("", b"")  # digest of its inputs, the _headers file
-    # what the last build's inputs were made of, for a later process to find its change set without
-    # digesting every input (``_candidate_keys_from``): each article's Markdown key by its file ("" for
-    # the whole glossary's documents), the files as loaded (path → content digest), and the backlinks
-    doc_keys: dict[str, str] = field(default_factory=dict)
-    files: dict[str, str] = field(default_factory=dict)
-    backlinks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    last: change_set.LastBuild = field(default_factory=change_set.LastBuild)  # for a later process's change set
 
 
 class Builder:
@@ -159,8 +166,7 @@ class Builder:
         shared = digest((__version__, sorted(hashes.items())))
         tdigests = renderer.template_digests()
         look = self._pages_to_view(ls, specs, shared)
-        c.doc_keys, c.backlinks = dict(self._markdown.used), ls.backlinks
-        c.files = {path: entry[1] for path, entry in c.load.items()}
+        c.last = change_set.LastBuild(dict(self._markdown.used), _digests(c.load), ls.backlinks)
         look.update(p for p, rec in c.pages.items() if rec[0] and tdigests.get(rec[0]) != rec[1])
         files, rendered_paths = self._render(ls, specs, look, renderer, tdigests, shared, diags)
         c.shared = shared
@@ -249,9 +255,9 @@ class Builder:
             return paths
         prev = self._last
         if prev is not None:  # same process: only inputs whose values are not equal can have changed
-            candidates = _candidate_keys(prev, ls)
-        elif c.doc_keys:  # a new process: the inputs of the items whose files or Markdown changed
-            candidates = _candidate_keys_from(c, ls, self._markdown.used, self.opts.root, c.files)
+            candidates = change_set.in_process(prev, ls)
+        elif c.last.doc_keys:  # a new process: the inputs of the items whose files or Markdown changed
+            candidates = change_set.from_files(ls, self.opts.root, _digests(c.load), self._markdown.used, c.last)
         else:
             candidates = {k for keys in c.reads.values() for k in keys}
         moved = {k for k in candidates if c.versions.get(k) != ls.version(k)}
@@ -329,62 +335,8 @@ class _Viewed:
     rendered: bool
 
 
-def _candidate_keys(prev: LinkedSite, ls: LinkedSite) -> set[Key]:
-    """Inputs that may differ between two linked sites: those of items whose values are not equal, and
-    every whole-site list (cheap to digest)."""
-    keys: set[Key] = {("config",), ("articles",), ("terms",), ("groups",), ("article_order",),
-                      ("term_order",), ("pages",), ("today",), ("changes",), ("listings",)}
-    old_a = prev._articles
-    for a in ls.site.articles:
-        r = ls.rendered.articles[a.slug]
-        o = old_a.get(a.slug)
-        if (o is not a and o != a) or prev.rendered.articles.get(a.slug) is not r:
-            keys.update({("article", a.slug), ("article_sig", a.slug)})
-            was = prev.rendered.articles.get(a.slug)
-            # the terms it links show it among their backlinks (title, description, date)
-            keys.update(("backlinks", t) for t in {*r.mentions, *(was.mentions if was else ())})
-    if not (prev.site.terms is ls.site.terms and prev.rendered.definitions is ls.rendered.definitions
-            and prev.site.see_also is ls.site.see_also):
-        for t in ls.site.terms:
-            ot = prev.site.by_slug.get(t.slug)
-            if ((ot is not t and ot != t) or prev.rendered.definitions.get(t.slug) is not
-                    ls.rendered.definitions[t.slug] or prev.site.see_also.get(t.slug) != ls.site.see_also.get(t.slug)):
-                keys.update({("term", t.slug), ("term_sig", t.slug), ("term_changes", t.slug)})
-    if prev.backlinks is not ls.backlinks:
-        for slug, back in ls.backlinks.items():
-            if prev.backlinks.get(slug) != back:
-                keys.add(("backlinks", slug))
-    return keys
-
-
-def _candidate_keys_from(c: BuildCache, ls: LinkedSite, doc_keys: dict[str, str], root: Path,
-                         before: dict[str, str]) -> set[Key]:
-    """``_candidate_keys`` for a process without the last linked site. An article whose file has the same
-    bytes as at the last build (``before``: the loader's content digests then) and the same Markdown key
-    (same text, same link environment) is the same article with the same rendering; the glossary likewise,
-    as a whole (a term's slug and see-also depend on the other terms). Backlinks are compared as lists of
-    slugs, plus those naming a changed article (they show its title)."""
-    keys: set[Key] = {("config",), ("articles",), ("terms",), ("groups",), ("article_order",),
-                      ("term_order",), ("pages",), ("today",), ("changes",), ("listings",)}
-    now = {path: entry[1] for path, entry in c.load.items()}
-    glossary = str(root / "content" / "glossary") + os.sep
-    if doc_keys.get("") != c.doc_keys.get("") or any(
-            now.get(p) != before.get(p) for p in {*now, *before} if p.startswith(glossary)):
-        for t in ls.site.terms:
-            keys.update({("term", t.slug), ("term_sig", t.slug), ("term_changes", t.slug)})
-    naming: dict[str, set[str]] = {}  # article slug → the terms whose backlinks listed it
-    for term, slugs in c.backlinks.items():
-        for slug in slugs:
-            naming.setdefault(slug, set()).add(term)
-    for a in ls.site.articles:
-        path = str(root / a.source)
-        if doc_keys.get(a.source) != c.doc_keys.get(a.source) or now.get(path) != before.get(path):
-            keys.update({("article", a.slug), ("article_sig", a.slug)})
-            keys.update(("backlinks", t) for t in {*ls.rendered.articles[a.slug].mentions, *naming.get(a.slug, ())})
-    for slug, back in ls.backlinks.items():
-        if c.backlinks.get(slug) != back:
-            keys.add(("backlinks", slug))
-    return keys
+def _digests(memo: load.LoadMemo) -> dict[str, str]:
+    return {path: entry[1] for path, entry in memo.items()}
 
 
 def _changed_files(root: Path, changed: Iterable[str | Path] | None) -> frozenset[Path] | None:
