@@ -37,7 +37,7 @@ from backoffice_site.kinds import Kind, PageSpec
 from backoffice_site.kinds.listing import PageList
 from backoffice_site.kinds.registry import PAGE_KINDS
 from backoffice_site.linked import LinkedSite, link
-from backoffice_site.markdown_stage import MarkdownCache, render_markdown
+from backoffice_site.markdown_stage import KeyMemo, MarkdownCache, render_markdown
 from backoffice_site.markdown_stage import Session as MarkdownSession
 from backoffice_site.model import Content
 from backoffice_site.options import BuildOptions as BuildOptions  # re-exported: callers build with it
@@ -97,6 +97,10 @@ class BuildCache:
     search: search.SearchMemo = field(default_factory=dict)
     headers: tuple[str, bytes] = ("", b"")  # digest of its inputs, the _headers file
     last: change_set.LastBuild = field(default_factory=change_set.LastBuild)  # for a later process's change set
+    # memos kept by identity of the loaded items (pickled with the load memo, so identity survives the file):
+    # the Markdown documents' keys and the honest-dates lint's findings
+    doc_keys: KeyMemo = field(default_factory=dict)
+    dates: dict[str, Any] = field(default_factory=dict)
 
 
 class Builder:
@@ -126,6 +130,8 @@ class Builder:
             # version was not bumped: a development checkout)
             whole = isinstance(found, BuildCache) and all(f.name in found.__dict__ for f in dataclasses.fields(found))
             self._cache = found if whole and isinstance(found, BuildCache) else BuildCache()
+            self._markdown.keys = self._cache.doc_keys
+            self._lint_memo["dates"] = self._cache.dates
         return self._cache
 
     def save_cache(self) -> None:

@@ -129,6 +129,16 @@ def _glossary_docs(site: Site, env: str, keys: KeyMemo) -> list[Doc]:
     return docs
 
 
+def _forget_gone(keys: KeyMemo, site: Site, glossary_kept: bool) -> None:
+    """Drop the keys of documents that are gone (they hold on to old items, and the memo is pickled)."""
+    live = {("article", a.source) for a in site.articles}
+    if not glossary_kept:
+        live.update(("term", t.slug) for t in site.terms)
+        live.update(("change", f"{slug}/{i}") for (slug, i), _, _ in timeline.summary_docs(site))
+    for k in [k for k in keys if k not in live and (k[0] == "article" or not glossary_kept)]:
+        del keys[k]
+
+
 def render_markdown(site: Site, diags: Diagnostics, extra_files: frozenset[str],
                     cache: MarkdownCache, jobs: int | None = None, session: Session | None = None) -> RenderedContent:
     """Render what is not in ``cache`` (spread over the cores), drop cache entries no longer used."""
@@ -157,6 +167,7 @@ def render_markdown(site: Site, diags: Diagnostics, extra_files: frozenset[str],
 
         for j, result in enumerate(parallel.ordered_map(render_one, len(todo), jobs=jobs)):
             cache[docs[todo[j]][0]] = result
+    _forget_gone(session.keys, site, same_glossary)
     used = {doc[0] for doc in docs}
     if same_glossary:
         assert last is not None
