@@ -129,8 +129,11 @@ def _glossary_docs(site: Site, env: str, keys: KeyMemo) -> list[Doc]:
     return docs
 
 
-def _forget_gone(keys: KeyMemo, site: Site, glossary_kept: bool) -> None:
-    """Drop the keys of documents that are gone (they hold on to old items, and the memo is pickled)."""
+def _forget_gone(keys: KeyMemo, site: Site, glossary_kept: bool, glossary_docs: int) -> None:
+    """Drop the keys of documents that are gone (they hold on to old items, and the memo is pickled).
+    Every live document has its key by now, so when the counts match nothing is gone (most builds)."""
+    if len(keys) == len(site.articles) + glossary_docs:
+        return
     live = {("article", a.source) for a in site.articles}
     if not glossary_kept:
         live.update(("term", t.slug) for t in site.terms)
@@ -167,7 +170,8 @@ def render_markdown(site: Site, diags: Diagnostics, extra_files: frozenset[str],
 
         for j, result in enumerate(parallel.ordered_map(render_one, len(todo), jobs=jobs)):
             cache[docs[todo[j]][0]] = result
-    _forget_gone(session.keys, site, same_glossary)
+    _forget_gone(session.keys, site, same_glossary,
+                 len(last.keys) if same_glossary and last is not None else len(docs) - len(site.articles))
     used = {doc[0] for doc in docs}
     if same_glossary:
         assert last is not None
