@@ -29,13 +29,32 @@ import hashlib
 import importlib.util
 import os
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from backoffice_site.diagnostics import Diagnostic, Loc, Severity
 from backoffice_site.manifest import SEARCH_SWITCH, search_switched_off
-from backoffice_site.pagefind_service import Service, ServiceError
+from backoffice_site.pagefind_service import Cancelled, Service, ServiceError
+
+__all__ = [
+    "BUNDLE",
+    "PUBLISHED",
+    "SWITCH",
+    "Cancelled",
+    "Indexer",
+    "Layout",
+    "SearchMemo",
+    "Service",
+    "ServiceError",
+    "bundle_dirs",
+    "disabled",
+    "find_binary",
+    "index_files",
+    "part_order",
+    "plan",
+    "start",
+]
 
 SWITCH = SEARCH_SWITCH  # 0/off in the environment: no index (see manifest)
 BUNDLE = "pagefind"  # the bundle's folder in the output; templates load BUNDLE/pagefind.js
@@ -81,7 +100,22 @@ TERMS_PER_PART = 5000  # term pages are short: 3,000 of them hold about as much 
 MAX_PARTS = 2  # per kind; beyond that the parts grow instead
 # Templates whose pages are indexed, and the kind of part they go to (each text is indexed once: the
 # glossary listings only repeat the summaries of the term pages).
-KINDS = {"term.html": ("terms", TERMS_PER_PART), "article.html": ("articles", ARTICLES_PER_PART)}
+KINDS = {"term.html": "terms", "article.html": "articles"}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How pages are cut into parts: pages per part of each kind, and at most how many parts per kind."""
+
+    per_part: Mapping[str, int]  # kind → pages per part
+    max_parts: int
+
+    def count(self, kind: str, pages: int) -> int:
+        return min(self.max_parts, -(-pages // self.per_part[kind]))
+
+
+# What the published site uses (the CLI build): few parts, so a query fetches little (see above).
+PUBLISHED = Layout({"terms": TERMS_PER_PART, "articles": ARTICLES_PER_PART}, MAX_PARTS)
 # What a reader's browser never loads (the site uses Pagefind's JS API, not its UI); left out of the output.
 UNUSED = ("pagefind-ui.", "pagefind-component-ui.", "pagefind-modular-ui.", "pagefind-highlight.js")
 
@@ -94,15 +128,11 @@ def _hash(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
 
-def _count(pages: int, per_part: int) -> int:
-    return min(MAX_PARTS, -(-pages // per_part))
-
-
 def _names(kind: str, n: int) -> list[str]:
     return [kind] + [f"{kind}-{i}" for i in range(2, n + 1)]
 
 
-def plan(pages: Iterable[tuple[str, str | None]]) -> dict[str, str]:
+def plan(pages: Iterable[tuple[str, str | None]], layout: Layout = PUBLISHED) -> dict[str, str]:
     """Output path → part name, for the pages to index (``pages``: output path and template).
 
     Parts are named ``terms``, ``articles``, or ``articles-2`` … when a kind has more pages than one part
@@ -115,8 +145,8 @@ def plan(pages: Iterable[tuple[str, str | None]]) -> dict[str, str]:
             by_kind.setdefault(template, []).append(path)
     out: dict[str, str] = {}
     for template, paths in by_kind.items():
-        kind, per_part = KINDS[template]
-        names = _names(kind, _count(len(paths), per_part))
+        kind = KINDS[template]
+        names = _names(kind, layout.count(kind, len(paths)))
         ordered = sorted(paths, key=lambda p: (_hash(p), p))
         for i, path in enumerate(ordered):
             out[path] = names[i * len(names) // len(ordered)]
@@ -131,14 +161,13 @@ def part_order(parts: Iterable[str]) -> list[str]:
     return sorted(set(parts), key=key)
 
 
-def bundle_dirs(article_count: int, term_count: int) -> list[str]:
+def bundle_dirs(article_count: int, term_count: int, layout: Layout = PUBLISHED) -> list[str]:
     """The bundle folders (relative to the base path) the search page loads, the first one being primary.
 
     Pure in the page counts, so the search page knows them before the index is made."""
     names = []
-    for template, count in (("term.html", term_count), ("article.html", article_count)):
-        kind, per_part = KINDS[template]
-        names += _names(kind, _count(count, per_part)) if count else []
+    for kind, count in (("terms", term_count), ("articles", article_count)):
+        names += _names(kind, layout.count(kind, count)) if count else []
     return [_bundle_dir(name, i) for i, name in enumerate(part_order(names))]
 
 
@@ -159,14 +188,18 @@ class Indexer:
     Never fails the build: a missing binary or a failed run is a warning, and the site works without
     search (the search page says so and points to the glossary)."""
 
-    def __init__(self, pages: Sequence[tuple[str, str | None]], memo: SearchMemo | None):
+    def __init__(self, pages: Sequence[tuple[str, str | None]], memo: SearchMemo | None, *,
+                 layout: Layout = PUBLISHED, service: Service | None = None):
+        """``service``: a running Pagefind service to use and leave running (the dev server keeps one, so
+        the Japanese dictionary is loaded once); by default the indexer starts its own and stops it."""
         self.memo = memo if memo is not None else {}
         self.binary, self.note = find_binary()
-        self.part_of = plan(pages) if self.binary is not None else {}
+        self.part_of = plan(pages, layout) if self.binary is not None else {}
         names = part_order(self.part_of.values())
         self.dirs = {name: _bundle_dir(name, i) for i, name in enumerate(names)}
         self.parts = {name: _Part(name, frozenset(p for p, n in self.part_of.items() if n == name)) for name in names}
-        self.service: Service | None = None
+        self.service: Service | None = service
+        self.own_service = service is None
         self.pending: dict[str, tuple[str, int, list[int]]] = {}  # part → (digest, index id, add ids)
         self.problem = ""
 
@@ -202,8 +235,11 @@ class Indexer:
             return
         self.pending[part.name] = (key, index_id, added)
 
-    def finish(self, diagnostics: list[Diagnostic]) -> dict[str, bytes]:
-        """Every part's bundle files by output path (remembered or just made); appends any warning."""
+    def finish(self, diagnostics: list[Diagnostic], cancelled: Callable[[], bool] | None = None) -> dict[str, bytes]:
+        """Every part's bundle files by output path (remembered or just made); appends any warning.
+
+        Raises ``Cancelled`` as soon as ``cancelled()`` turns true (the parts finished so far are
+        remembered in the memo, so the next run does not index them again)."""
         if self.note:
             diagnostics.append(Diagnostic(Loc("pagefind"), Severity.WARNING, self.note))
         try:
@@ -215,7 +251,7 @@ class Indexer:
                     key, index_id, added = self.pending[name]
                     assert self.service is not None
                     try:
-                        bundle = self.service.files(index_id, added)
+                        bundle = self.service.files(index_id, added, cancelled)
                     except ServiceError as exc:
                         self.problem = str(exc)
                         break
@@ -234,11 +270,30 @@ class Indexer:
             self.close()
 
     def close(self) -> None:
-        if self.service is not None:
+        if self.service is not None and self.own_service:
             self.service.close()
-            self.service = None
+        self.service = None
+
+    def bundle_dirs(self) -> list[str]:
+        """The bundle folders the search page should load, primary first (as ``bundle_dirs``)."""
+        return list(self.dirs.values())
 
 
 def start(pages: Sequence[tuple[str, str | None]], memo: SearchMemo | None) -> Indexer | None:
     """An ``Indexer`` for these pages (output path, template), or None when search is switched off."""
     return None if disabled() else Indexer(pages, memo)
+
+
+def index_files(files: Mapping[str, bytes], templates: Mapping[str, str], memo: SearchMemo,
+                diagnostics: list[Diagnostic]) -> dict[str, bytes]:
+    """The build's search step: the bundles' files for these pages (``templates``: output path → template
+    or ""), each part made again only when its pages changed (``memo``); {} when search is switched off."""
+    indexer = start([(p, templates[p] or None) for p in sorted(templates)], memo)
+    if indexer is None:
+        return {}
+    try:
+        for path in sorted(files):
+            indexer.add(path, files[path])
+        return indexer.finish(diagnostics)
+    finally:
+        indexer.close()
