@@ -201,9 +201,10 @@ class DevServer:
         self.close()
 
 
-def serve(root: Path, host: str, port: int, *, open_browser: bool = False, drafts: bool = False) -> int:
+def serve(root: Path, host: str, port: int, *, open_browser: bool = False, drafts: bool = False,
+          search: bool = True) -> int:
     """``backoffice-site serve``: runs until Ctrl-C, then stops cleanly."""
-    server = DevServer(root, host, port, drafts=drafts)
+    server = DevServer(root, host, port, drafts=drafts, search=search)
     try:
         try:
             server.start()
