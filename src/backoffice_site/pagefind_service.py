@@ -18,11 +18,12 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import os
 import queue
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -61,11 +62,13 @@ def _messages(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
 class Service:
     """One running Pagefind service; requests are queued and never block the caller, answers are kept."""
 
-    def __init__(self, binary: Path, timeout: float = 600):
+    def __init__(self, binary: Path, timeout: float = 600, env: Mapping[str, str] | None = None):
+        """``env``: variables to set for the service on top of ours (Pagefind's tuning knobs)."""
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - kept open for the service's lifetime
         try:
             self._proc = subprocess.Popen([str(binary), "--service"], stdin=subprocess.PIPE,
-                                          stdout=subprocess.PIPE, stderr=self._log)
+                                          stdout=subprocess.PIPE, stderr=self._log,
+                                          env={**os.environ, **env} if env else None)
         except OSError as exc:
             self._log.close()
             raise ServiceError(f"Pagefind could not run ({exc})") from exc

@@ -54,6 +54,7 @@ __all__ = [
     "part_order",
     "plan",
     "start",
+    "start_service",
 ]
 
 SWITCH = SEARCH_SWITCH  # 0/off in the environment: no index (see manifest)
@@ -120,6 +121,19 @@ PUBLISHED = Layout({"terms": TERMS_PER_PART, "articles": ARTICLES_PER_PART}, MAX
 UNUSED = ("pagefind-ui.", "pagefind-component-ui.", "pagefind-modular-ui.", "pagefind-highlight.js")
 
 
+# Pagefind cuts each bundle's word index into chunks, and a query fetches one chunk per word searched per
+# bundle: the chunks are most of what a query costs. Pagefind's default makes chunks of 20-30 KB
+# (compressed) here; this setting (Pagefind's own unit, read from the environment and marked unstable by
+# Pagefind: were it dropped, the chunks would only be larger again) makes them 4-7 KB on the medium bench
+# corpus, so a query over two bundles fetches about what one bundle cost before (bench/README, issue 12).
+CHUNK_SIZE = 2_500
+
+
+def start_service(binary: Path, timeout: float) -> Service:
+    """A Pagefind service with this site's settings (raises ``ServiceError`` when it cannot run)."""
+    return Service(binary, timeout, env={"PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE": str(CHUNK_SIZE)})
+
+
 def disabled() -> bool:
     return search_switched_off()
 
@@ -132,7 +146,7 @@ def _names(kind: str, n: int) -> list[str]:
     return [kind] + [f"{kind}-{i}" for i in range(2, n + 1)]
 
 
-def plan(pages: Iterable[tuple[str, str | None]], layout: Layout = PUBLISHED) -> dict[str, str]:
+def plan(pages: Iterable[tuple[str, str | None]], layout: Layout | None = None) -> dict[str, str]:
     """Output path → part name, for the pages to index (``pages``: output path and template).
 
     Parts are named ``terms``, ``articles``, or ``articles-2`` … when a kind has more pages than one part
@@ -146,7 +160,7 @@ def plan(pages: Iterable[tuple[str, str | None]], layout: Layout = PUBLISHED) ->
     out: dict[str, str] = {}
     for template, paths in by_kind.items():
         kind = KINDS[template]
-        names = _names(kind, layout.count(kind, len(paths)))
+        names = _names(kind, (layout or PUBLISHED).count(kind, len(paths)))
         ordered = sorted(paths, key=lambda p: (_hash(p), p))
         for i, path in enumerate(ordered):
             out[path] = names[i * len(names) // len(ordered)]
@@ -161,13 +175,13 @@ def part_order(parts: Iterable[str]) -> list[str]:
     return sorted(set(parts), key=key)
 
 
-def bundle_dirs(article_count: int, term_count: int, layout: Layout = PUBLISHED) -> list[str]:
+def bundle_dirs(article_count: int, term_count: int, layout: Layout | None = None) -> list[str]:
     """The bundle folders (relative to the base path) the search page loads, the first one being primary.
 
     Pure in the page counts, so the search page knows them before the index is made."""
     names = []
     for kind, count in (("terms", term_count), ("articles", article_count)):
-        names += _names(kind, layout.count(kind, count)) if count else []
+        names += _names(kind, (layout or PUBLISHED).count(kind, count)) if count else []
     return [_bundle_dir(name, i) for i, name in enumerate(part_order(names))]
 
 
@@ -189,7 +203,7 @@ class Indexer:
     search (the search page says so and points to the glossary)."""
 
     def __init__(self, pages: Sequence[tuple[str, str | None]], memo: SearchMemo | None, *,
-                 layout: Layout = PUBLISHED, service: Service | None = None):
+                 layout: Layout | None = None, service: Service | None = None):
         """``service``: a running Pagefind service to use and leave running (the dev server keeps one, so
         the Japanese dictionary is loaded once); by default the indexer starts its own and stops it."""
         self.memo = memo if memo is not None else {}
@@ -226,7 +240,7 @@ class Indexer:
         try:
             if self.service is None:
                 assert self.binary is not None
-                self.service = Service(self.binary, TIMEOUT)
+                self.service = start_service(self.binary, TIMEOUT)
             index_id = self.service.new_index()
             added = [self.service.add_html(index_id, "/" + path.removesuffix("index.html"), data)
                      for path, data in sorted(part.pages.items()) if MARK in data]

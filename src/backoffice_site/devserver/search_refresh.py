@@ -100,7 +100,7 @@ class SearchRefresher:
             return None  # the build's own warning says so; the search page explains it to the reader
         if self._service is None:
             try:
-                self._service = search.Service(binary, timeout=24 * 3600)
+                self._service = search.start_service(binary, timeout=24 * 3600)
             except search.ServiceError as exc:
                 self._warn((str(exc),))
                 return None
