@@ -1,4 +1,5 @@
-"""Full-text search: the Pagefind index of the article and term pages, in parts, made while the pages render.
+"""Full-text search: the Pagefind index of the article and term pages, in parts, each made again only when its
+pages changed.
 
 Pagefind's *extended* binary (PyPI ``pagefind[extended]``) is needed for Japanese: it segments words when
 indexing, so parts of compounds (休暇 in 有給休暇) are found. The plain binary indexes a Japanese sentence
@@ -11,9 +12,11 @@ first and ``pagefind/<part>/`` for the others; the search page loads the first a
 query time (Pagefind's ``mergeIndex``). A rebuild indexes again only the parts whose pages changed: each
 part is remembered with a digest of its pages (``SearchMemo``).
 
-**Off the critical path.** ``Indexer`` is started before the pages render and is given each page as it
-comes out; a part is sent to one Pagefind service process (``pagefind_service``) as soon as all its pages
-are there, in memory (no staging folder, nothing read back from disk), while the rest of the site renders.
+**In memory, one part at a time.** The pages are sent to one Pagefind service process
+(``pagefind_service``) from memory (no staging folder, nothing read back from disk), one part at a time: the
+service's memory is its Japanese dictionary (about 330 MB) plus one part's index, whatever the site's size.
+In the CLI the parts are indexed after the pages render; the dev server indexes in the background after the
+edited page is served (``devserver.search_refresh``), in smaller parts of its own layout.
 
 The bundles' files join the build's files, so they are written together with the pages (one swap, never
 half an index) and a rebuild that changes nothing writes nothing. Pagefind's output is a pure function of
@@ -197,7 +200,8 @@ class _Part:
 
 
 class Indexer:
-    """Indexes the pages as they are handed over, part by part; ``finish`` returns the bundles' files.
+    """Collects the pages as they are handed over; ``finish`` indexes the parts whose pages changed, one at
+    a time, and returns the bundles' files.
 
     Never fails the build: a missing binary or a failed run is a warning, and the site works without
     search (the search page says so and points to the glossary)."""
@@ -214,40 +218,31 @@ class Indexer:
         self.parts = {name: _Part(name, frozenset(p for p, n in self.part_of.items() if n == name)) for name in names}
         self.service: Service | None = service
         self.own_service = service is None
-        self.pending: dict[str, tuple[str, int, list[int]]] = {}  # part → (digest, index id, add ids)
         self.problem = ""
 
     def add(self, path: str, data: bytes) -> None:
-        """A page is ready; when it completes its part, the part is indexed (unless remembered)."""
+        """A page is ready (pages that are not indexed are ignored)."""
         name = self.part_of.get(path)
-        if name is None:
-            return
-        part = self.parts[name]
-        part.pages[path] = data
-        if len(part.pages) == len(part.members):
-            self._start_part(part)
+        if name is not None:
+            self.parts[name].pages[path] = data
 
     def _digest(self, part: _Part) -> str:
-        h = hashlib.blake2b(f"{self.binary}\0{self.dirs[part.name]}".encode(), digest_size=16)
+        h = hashlib.blake2b(f"{self.binary}\0{self.dirs[part.name]}\0{CHUNK_SIZE}".encode(), digest_size=16)
         for path in sorted(part.pages):
             h.update(path.encode() + b"\0" + hashlib.blake2b(part.pages[path], digest_size=16).digest())
         return h.hexdigest()
 
-    def _start_part(self, part: _Part) -> None:
-        key = self._digest(part)
-        if self.problem or self.memo.get(part.name, ("", {}))[0] == key:
-            return
-        try:
-            if self.service is None:
-                assert self.binary is not None
-                self.service = start_service(self.binary, TIMEOUT)
-            index_id = self.service.new_index()
-            added = [self.service.add_html(index_id, "/" + path.removesuffix("index.html"), data)
-                     for path, data in sorted(part.pages.items()) if MARK in data]
-        except ServiceError as exc:
-            self.problem = str(exc)
-            return
-        self.pending[part.name] = (key, index_id, added)
+    def _index(self, part: _Part, cancelled: Callable[[], bool] | None) -> dict[str, bytes]:
+        """One part's bundle. Pagefind holds one part at a time: the next part's pages are sent only once
+        this part's bundle is back and its index dropped, so its memory is its dictionary plus one part."""
+        if self.service is None:
+            assert self.binary is not None
+            self.service = start_service(self.binary, TIMEOUT)
+        index_id = self.service.new_index()
+        added = [self.service.add_html(index_id, "/" + path.removesuffix("index.html"), data)
+                 for path, data in sorted(part.pages.items()) if MARK in data]
+        bundle = self.service.files(index_id, added, cancelled)
+        return {f: d for f, d in bundle.items() if not f.startswith(UNUSED)}
 
     def finish(self, diagnostics: list[Diagnostic], cancelled: Callable[[], bool] | None = None) -> dict[str, bytes]:
         """Every part's bundle files by output path (remembered or just made); appends any warning.
@@ -259,26 +254,18 @@ class Indexer:
         try:
             out: dict[str, bytes] = {}
             for name, part in self.parts.items():
-                if name not in self.pending and self.memo.get(name, ("", {}))[0] != self._digest(part):
-                    self._start_part(part)  # pages never handed over (a failed render): index what is there
-                if name in self.pending and not self.problem:
-                    key, index_id, added = self.pending[name]
-                    assert self.service is not None
+                key = self._digest(part)
+                if self.memo.get(name, ("", {}))[0] != key:
                     try:
-                        bundle = self.service.files(index_id, added, cancelled)
+                        self.memo[name] = (key, self._index(part, cancelled))
                     except ServiceError as exc:
                         self.problem = str(exc)
-                        break
-                    kept = {f: d for f, d in bundle.items() if not f.startswith(UNUSED)}
-                    self.memo[name] = (key, kept)
-                if name in self.memo:
-                    out.update({self.dirs[name] + f: d for f, d in self.memo[name][1].items()})
+                        diagnostics.append(Diagnostic(Loc("pagefind"), Severity.WARNING,
+                                                      f"{self.problem}; the site has no search index"))
+                        return {}
+                out.update({self.dirs[name] + f: d for f, d in self.memo[name][1].items()})
             for stale in [n for n in self.memo if n not in self.parts]:
                 del self.memo[stale]
-            if self.problem:
-                diagnostics.append(Diagnostic(Loc("pagefind"), Severity.WARNING,
-                                              f"{self.problem}; the site has no search index"))
-                return {}
             return out
         finally:
             self.close()
