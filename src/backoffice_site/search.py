@@ -32,6 +32,7 @@ import hashlib
 import importlib.util
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,6 +132,11 @@ UNUSED = ("pagefind-ui.", "pagefind-component-ui.", "pagefind-modular-ui.", "pag
 # Pagefind: were it dropped, the chunks would only be larger again) makes them 4-7 KB on the medium bench
 # corpus, so a query over two bundles fetches about what one bundle cost before (bench/README, issue 12).
 CHUNK_SIZE = 2_500
+# Pagefind's service indexes on one core. A cold build has two or more parts to index once the pages have
+# rendered, and a second service on the second core halves that wait (medium corpus: terms and articles side
+# by side). Each service holds its own dictionary, so while both run the build holds two of them; the
+# largest process stays the same size.
+LANES = min(2, os.cpu_count() or 1)
 
 
 def start_service(binary: Path, timeout: float) -> Service:
@@ -219,6 +225,7 @@ class Indexer:
         self.parts = {name: _Part(name, frozenset(p for p, n in self.part_of.items() if n == name)) for name in names}
         self.service: Service | None = service
         self.own_service = service is None
+        self._lock = threading.Lock()  # guards the list of parts the lanes take from
         self.problem = ""
 
     def add(self, path: str, data: bytes) -> None:
@@ -233,37 +240,70 @@ class Indexer:
             h.update(path.encode() + b"\0" + hashlib.blake2b(part.pages[path], digest_size=16).digest())
         return h.hexdigest()
 
-    def _index(self, part: _Part, cancelled: Callable[[], bool] | None) -> dict[str, bytes]:
-        """One part's bundle. Pagefind holds one part at a time: the next part's pages are sent only once
+    @staticmethod
+    def _index(service: Service, part: _Part, cancelled: Callable[[], bool] | None) -> dict[str, bytes]:
+        """One part's bundle. A service holds one part at a time: the next part's pages are sent only once
         this part's bundle is back and its index dropped, so its memory is its dictionary plus one part."""
-        if self.service is None:
-            assert self.binary is not None
-            self.service = start_service(self.binary, TIMEOUT)
-        index_id = self.service.new_index()
-        added = [self.service.add_html(index_id, "/" + path.removesuffix("index.html"), data)
+        index_id = service.new_index()
+        added = [service.add_html(index_id, "/" + path.removesuffix("index.html"), data)
                  for path, data in sorted(part.pages.items()) if MARK in data]
-        bundle = self.service.files(index_id, added, cancelled)
+        bundle = service.files(index_id, added, cancelled)
         return {f: d for f, d in bundle.items() if not f.startswith(UNUSED)}
+
+    def _lane(self, todo: list[_Part], done: dict[str, dict[str, bytes]], failed: list[BaseException],
+              cancelled: Callable[[], bool] | None, service: Service | None) -> None:
+        """Index parts taken from ``todo`` one after another on one service (started here unless given)."""
+        own = service is None
+        try:
+            while not failed:
+                with self._lock:
+                    if not todo:
+                        return
+                    part = todo.pop(0)
+                if service is None:
+                    assert self.binary is not None
+                    service = start_service(self.binary, TIMEOUT)
+                done[part.name] = self._index(service, part, cancelled)
+        except (ServiceError, Cancelled) as exc:
+            failed.append(exc)
+        finally:
+            if own and service is not None:
+                service.close()
 
     def finish(self, diagnostics: list[Diagnostic], cancelled: Callable[[], bool] | None = None) -> dict[str, bytes]:
         """Every part's bundle files by output path (remembered or just made); appends any warning.
 
-        Raises ``Cancelled`` as soon as ``cancelled()`` turns true (the parts finished so far are
-        remembered in the memo, so the next run does not index them again)."""
+        The parts to index are shared among up to ``LANES`` services working side by side (one when a
+        service was given). Raises ``Cancelled`` as soon as ``cancelled()`` turns true (the parts finished
+        so far are remembered in the memo, so the next run does not index them again)."""
         if self.note:
             diagnostics.append(Diagnostic(Loc("pagefind"), Severity.WARNING, self.note))
         try:
+            keys = {name: self._digest(part) for name, part in self.parts.items()}
+            # largest first, so the lanes end together
+            todo = sorted((p for n, p in self.parts.items() if self.memo.get(n, ("", {}))[0] != keys[n]),
+                          key=lambda p: (-len(p.pages), p.name))
+            done: dict[str, dict[str, bytes]] = {}
+            failed: list[BaseException] = []
+            lanes = 1 if not self.own_service else max(1, min(LANES, len(todo)))
+            threads = [threading.Thread(target=self._lane, args=(todo, done, failed, cancelled, None), daemon=True)
+                       for _ in range(lanes - 1)]
+            for t in threads:
+                t.start()
+            self._lane(todo, done, failed, cancelled, None if self.own_service else self.service)
+            for t in threads:
+                t.join()
+            for name in sorted(done):  # remembered even when another part failed or the run was cancelled
+                self.memo[name] = (keys[name], done[name])
+            if failed:
+                if isinstance(failed[0], Cancelled):
+                    raise failed[0]
+                self.problem = str(failed[0])
+                diagnostics.append(Diagnostic(Loc("pagefind"), Severity.WARNING,
+                                              f"{self.problem}; the site has no search index"))
+                return {}
             out: dict[str, bytes] = {}
-            for name, part in self.parts.items():
-                key = self._digest(part)
-                if self.memo.get(name, ("", {}))[0] != key:
-                    try:
-                        self.memo[name] = (key, self._index(part, cancelled))
-                    except ServiceError as exc:
-                        self.problem = str(exc)
-                        diagnostics.append(Diagnostic(Loc("pagefind"), Severity.WARNING,
-                                                      f"{self.problem}; the site has no search index"))
-                        return {}
+            for name in self.parts:
                 out.update({self.dirs[name] + f: d for f, d in self.memo[name][1].items()})
             for stale in [n for n in self.memo if n not in self.parts]:
                 del self.memo[stale]
