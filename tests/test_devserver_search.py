@@ -140,3 +140,20 @@ def test_a_newer_build_supersedes_a_running_refresh(tmp_path: Path, monkeypatch:
                        for p, d in applied[-1].files.items() if p.endswith(".pf_index"))
     finally:
         refresher.close()
+
+
+def test_the_served_search_page_names_the_dev_servers_bundles(tmp_path: Path) -> None:
+    from types import MappingProxyType
+
+    from backoffice_site.devserver.app import Snapshot, with_bundles
+
+    page = b'<div id="search-app" data-base="/p/" data-bundles="/p/pagefind/ /p/pagefind/articles/" data-x="1">'
+    snap = Snapshot(MappingProxyType({}), MappingProxyType({}), tmp_path, "/p/")
+    assert with_bundles(page, snap) == page  # no index yet: as built
+    snap = Snapshot(MappingProxyType({}), MappingProxyType({}), tmp_path, "/p/",
+                    search_dirs=("pagefind/", "pagefind/terms-2/", "pagefind/articles/"))
+    served = with_bundles(page, snap)
+    m = re.search(rb'data-bundles="([^"]*)"', served)
+    assert m is not None and m.group(1).split() == [b"/p/pagefind/", b"/p/pagefind/terms-2/", b"/p/pagefind/articles/"]
+    assert served.replace(m.group(0), b"") == page.replace(re.search(rb'data-bundles="[^"]*"', page).group(0), b"")  # type: ignore[union-attr]
+    assert with_bundles(b"<p>no search here</p>", snap) == b"<p>no search here</p>"
