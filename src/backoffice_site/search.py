@@ -137,6 +137,7 @@ CHUNK_SIZE = 2_500
 # by side). Each service holds its own dictionary, so while both run the build holds two of them; the
 # largest process stays the same size.
 LANES = min(2, os.cpu_count() or 1)
+LANE_FROM = 1000  # pages to index; below that, loading a second dictionary (0.9 CPU-s) does not pay
 
 
 def start_service(binary: Path, timeout: float) -> Service:
@@ -285,7 +286,8 @@ class Indexer:
                           key=lambda p: (-len(p.pages), p.name))
             done: dict[str, dict[str, bytes]] = {}
             failed: list[BaseException] = []
-            lanes = 1 if not self.own_service else max(1, min(LANES, len(todo)))
+            big = sum(len(p.pages) for p in todo) >= LANE_FROM  # else a second dictionary costs more than it saves
+            lanes = max(1, min(LANES, len(todo))) if self.own_service and big else 1
             threads = [threading.Thread(target=self._lane, args=(todo, done, failed, cancelled, None), daemon=True)
                        for _ in range(lanes - 1)]
             for t in threads:
