@@ -8,7 +8,10 @@ a. start: from launching the command to the first page served over HTTP;
 b. page: for N edits of one article (a unique marker appended in one write), from the write until the page
    served over HTTP contains the marker;
 c. reload: from the same write until the Server-Sent Events ``reload`` event arrives;
-d. build: the server's own "rebuilt in X ms" figure (the build alone, without waiting for the quiet window).
+d. build: the server's own "rebuilt in X ms" figure (the build alone, without waiting for the quiet window);
+e. found (with ``--search``): from the same write until the word is in the search index the server serves
+   (every index chunk of every bundle the served search page loads, read over HTTP; chunks are fetched once
+   per name, as their names are content hashes). The server indexes in the background (issue 12).
 
 Prints median, min and max of each in milliseconds, and puts the article back as it was.
 """
@@ -17,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
+import html
 import http.client
 import json
 import queue
@@ -36,11 +41,13 @@ WAIT = 15.0
 
 
 class Server:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, search: bool = False) -> None:
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "backoffice_site", "serve", "--root", str(root), "--port", "0"],
+            [sys.executable, "-m", "backoffice_site", "serve", "--root", str(root), "--port", "0",
+             *(() if search else ("--no-search",))],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.chunks: dict[str, bytes] = {}  # served index chunk URL → its words (decompressed)
         self.lines: queue.Queue[str] = queue.Queue()
         self.build_ms: list[float] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -72,6 +79,36 @@ class Server:
             if time.monotonic() > deadline:
                 raise SystemExit("the server never went idle")
             time.sleep(0.01)
+
+    def search_idle(self, deadline: float = 600) -> bool:
+        """Waits until the search index is made and no refresh is running; False without search."""
+        end = time.monotonic() + deadline
+        while True:
+            info = json.loads(self.get("/__bos/status")[1]).get("search")
+            if info is None:
+                return False
+            if info["refreshes"] and not info["indexing"]:
+                return True
+            if time.monotonic() > end:
+                raise SystemExit("the search index was never made")
+            time.sleep(0.05)
+
+    def index_has(self, word: bytes) -> bool:
+        """Whether ``word`` is in an index chunk of the bundles the served search page loads."""
+        page = self.get(self.base + "search/")[1].decode()
+        m = re.search(r'data-bundles="([^"]*)"', page)
+        for bundle in html.unescape(m.group(1)).split() if m else ():
+            entry = json.loads(self.get(bundle + "pagefind-entry.json")[1])
+            meta = gzip.decompress(self.get(f"{bundle}pagefind.{entry['languages']['ja']['hash']}.pf_meta")[1])
+            for name in re.finditer(rb"ja_[0-9a-f]", meta):  # CBOR text: the byte before is 0x60 + length
+                start = name.start()
+                url = f"{bundle}index/{meta[start:start + meta[start - 1] - 0x60].decode()}.pf_index"
+                if url not in self.chunks:
+                    status, data = self.get(url)
+                    self.chunks[url] = gzip.decompress(data) if status == 200 else b""  # 404: a page fragment
+                if word in self.chunks[url]:
+                    return True
+        return False
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGINT)
@@ -150,12 +187,13 @@ def main() -> int:
     ap.add_argument("--root", type=Path, default=REPO, help="site folder (default: this repository)")
     ap.add_argument("--runs", type=int, default=20, help="edits to time (default: 20)")
     ap.add_argument("--article", help="article to edit, relative to the root (default: the first one)")
+    ap.add_argument("--search", action="store_true", help="serve with the search index and time e. (found)")
     args = ap.parse_args()
     root = args.root.resolve()
     article = root / args.article if args.article else sorted((root / "content" / "articles").glob("*.md"))[0]
     original = article.read_bytes()
 
-    server = Server(root)
+    server = Server(root, args.search)
     url = article_url(article, server.base)
     status, _ = server.get(server.base)
     start_ms = (time.perf_counter() - server.started) * 1000
@@ -165,11 +203,19 @@ def main() -> int:
     events.wait("hello", 0)
     page_ms: list[float] = []
     reload_ms: list[float] = []
+    found_ms: list[float] = []
+    if args.search:
+        server.search_idle()
+        print(f"first index made {time.perf_counter() - server.started:.1f} s after the start", flush=True)
     try:
         for i in range(args.runs):
             server.wait_idle()
+            if args.search:
+                server.search_idle()
             time.sleep(0.1)  # let the previous edit's stray events settle, so each run starts cold
-            marker = f"bench-marker-{i}-{uuid.uuid4().hex[:8]}"
+            # one word for Pagefind (letters and digits), unique to this run
+            tag = uuid.uuid4().hex[:8]
+            marker = f"benchmarker{i}x{tag}" if args.search else f"bench-marker-{i}-{tag}"
             mark = events.mark()
             written = time.perf_counter()
             article.write_bytes(original + f"\n\n{marker}\n".encode())
@@ -179,6 +225,12 @@ def main() -> int:
                 time.sleep(0.001)
             page_ms.append((time.perf_counter() - written) * 1000)
             reload_ms.append((events.wait("reload", mark) - written) * 1000)
+            while args.search and not server.index_has(marker.encode()):
+                if time.perf_counter() - written > WAIT * 4:
+                    raise SystemExit(f"the search index never had the marker of run {i}")
+                time.sleep(0.02)
+            if args.search:
+                found_ms.append((time.perf_counter() - written) * 1000)
     finally:
         article.write_bytes(original)
         server.wait_idle()
@@ -190,6 +242,8 @@ def main() -> int:
     print(summary("page", page_ms))
     print(summary("reload", reload_ms))
     print(summary("build", server.build_ms[: args.runs]))
+    if args.search:
+        print(summary("found", found_ms))
     return 0
 
 

@@ -325,6 +325,7 @@ class Dev:
     def __init__(self, root: Path, **options: Any) -> None:
         self.root = root
         self.out, self.err = io.StringIO(), io.StringIO()
+        options.setdefault("search", False)  # the index has tests of its own (test_devserver_search)
         self.server = DevServer(root, "127.0.0.1", 0, out=self.out, err=self.err, **options)
         self.server.start()
         self.server.serve_in_background()

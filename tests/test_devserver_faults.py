@@ -301,6 +301,7 @@ def live(tmp_path: Path) -> Iterator[Callable[..., Live]]:
     def start(**options: Any) -> Live:
         root = make_site(tmp_path / "site", files={f"static/{BIG}": BIG_BYTES, f"static/{MEDIUM}": MEDIUM_BYTES})
         err = io.StringIO()
+        options.setdefault("search", False)  # see ServeProcess
         server = DevServer(root, "127.0.0.1", 0, out=io.StringIO(), err=err, **options)
         server.start()
         server.serve_in_background()
@@ -521,7 +522,9 @@ class ServeProcess:
     def __init__(self, root: Path, env: dict[str, str] | None = None) -> None:
         self.root = root
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "backoffice_site", "serve", "--root", str(root), "--port", "0"],
+            # no search index: its background thread and Pagefind process would blur the thread and memory
+            # counts these tests make (the index has tests of its own, test_devserver_search)
+            [sys.executable, "-m", "backoffice_site", "serve", "--root", str(root), "--port", "0", "--no-search"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**os.environ, "PYTHONWARNINGS": "error", **(env or {})})
         assert self.proc.stdout is not None and self.proc.stderr is not None

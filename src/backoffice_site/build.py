@@ -188,14 +188,8 @@ class Builder:
             files[headers.FILE] = self._headers(files, hashes, content.config.base_path)
             # The Pagefind bundle joins the files, so it is written in the same swap as the pages.
             if opts.search:  # the index parts (search.py): each made again only when its pages changed
-                indexer = search.start([(p, c.pages[p][0] or None) for p in sorted(c.pages)], c.search)
-                if indexer is not None:
-                    try:
-                        for path in sorted(files):
-                            indexer.add(path, files[path])
-                        files.update(indexer.finish(result.diagnostics))
-                    finally:
-                        indexer.close()
+                files.update(search.index_files(files, {p: rec[0] for p, rec in c.pages.items()}, c.search,
+                                                result.diagnostics))
             try:
                 standby = opts.cache_dir / STANDBY if opts.cache_dir is not None else None
                 result.written = output.write_site(opts.out, files, statics, standby)

@@ -85,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
     s.add_argument("--open", action="store_true", help="open the site in a browser")
     s.add_argument("--drafts", action="store_true", help="include articles with draft: true")
+    s.add_argument("--no-search", action="store_true",
+                   help="keep no search index (by default it is refreshed in the background after each save)")
     return p
 
 
@@ -129,7 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             from backoffice_site.devserver import serve
 
-            return serve(root, args.host, args.port, open_browser=args.open, drafts=args.drafts)
+            return serve(root, args.host, args.port, open_browser=args.open, drafts=args.drafts,
+                         search=not args.no_search)
         if args.command == "check":
             from backoffice_site.build import build
 

@@ -18,17 +18,25 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import os
 import queue
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 
 class ServiceError(Exception):
     """Pagefind refused a request or stopped; the message says why."""
+
+
+class Cancelled(Exception):
+    """The caller's ``cancelled`` check said stop while waiting (a newer request supersedes this one)."""
+
+
+_POLL = 0.05  # seconds between checks of ``cancelled`` while waiting for an answer
 
 
 def _encode(message_id: int, payload: dict[str, Any]) -> bytes:
@@ -54,11 +62,13 @@ def _messages(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
 class Service:
     """One running Pagefind service; requests are queued and never block the caller, answers are kept."""
 
-    def __init__(self, binary: Path, timeout: float = 600):
+    def __init__(self, binary: Path, timeout: float = 600, env: Mapping[str, str] | None = None):
+        """``env``: variables to set for the service on top of ours (Pagefind's tuning knobs)."""
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - kept open for the service's lifetime
         try:
             self._proc = subprocess.Popen([str(binary), "--service"], stdin=subprocess.PIPE,
-                                          stdout=subprocess.PIPE, stderr=self._log)
+                                          stdout=subprocess.PIPE, stderr=self._log,
+                                          env={**os.environ, **env} if env else None)
         except OSError as exc:
             self._log.close()
             raise ServiceError(f"Pagefind could not run ({exc})") from exc
@@ -69,6 +79,8 @@ class Service:
         self._answers: dict[int, dict[str, Any]] = {}
         self._done = threading.Condition()
         self._stopped = False
+        self._dropped: set[int] = set()  # abandoned indexes: their queued pages are never sent
+        self._ignored: set[int] = set()  # requests whose answers nobody waits for: dropped on arrival
         self._timer = threading.Timer(timeout, self._proc.kill)
         self._timer.daemon = True
         self._timer.start()
@@ -81,6 +93,8 @@ class Service:
         try:
             while (item := self._outbox.get()) is not None:
                 message_id, payload = item
+                if payload.get("type") == "AddFile" and payload.get("index_id") in self._dropped:
+                    continue
                 if isinstance(payload.get("file_contents"), bytes):
                     payload = {**payload, "file_contents": payload["file_contents"].decode()}
                 stdin.write(_encode(message_id, payload))
@@ -96,8 +110,12 @@ class Service:
         assert self._proc.stdout is not None
         try:
             for msg in _messages(self._proc.stdout):
+                mid = int(msg.get("message_id") or 0)
                 with self._done:
-                    self._answers[int(msg.get("message_id") or 0)] = msg.get("payload") or {}
+                    if mid in self._ignored:
+                        self._ignored.discard(mid)
+                        continue
+                    self._answers[mid] = msg.get("payload") or {}
                     self._done.notify_all()
         except (OSError, ValueError):
             pass
@@ -111,9 +129,13 @@ class Service:
         self._outbox.put((self._next, payload))
         return self._next
 
-    def wait(self, message_id: int, expected: str) -> dict[str, Any]:
+    def wait(self, message_id: int, expected: str, cancelled: Callable[[], bool] | None = None) -> dict[str, Any]:
+        """The answer to ``message_id``; raises ``Cancelled`` as soon as ``cancelled()`` turns true."""
         with self._done:
-            self._done.wait_for(lambda: message_id in self._answers or self._stopped)
+            while not self._done.wait_for(lambda: message_id in self._answers or self._stopped,
+                                          None if cancelled is None else _POLL):
+                if cancelled is not None and cancelled():
+                    raise Cancelled
             payload = self._answers.pop(message_id, None)
         if payload is None:
             raise ServiceError(f"Pagefind stopped before it answered{self._last_log_line()}")
@@ -134,14 +156,37 @@ class Service:
         return self.send({"type": "AddFile", "index_id": index_id, "url": url, "file_path": None,
                           "file_contents": html})
 
-    def files(self, index_id: int, added: list[int]) -> dict[str, bytes]:
+    def files(self, index_id: int, added: list[int], cancelled: Callable[[], bool] | None = None) -> dict[str, bytes]:
         """The bundle of ``index_id`` once every page in ``added`` is indexed; the index is then dropped so
-        the service's memory holds one part at a time."""
-        for mid in added:
-            self.wait(mid, "IndexedFile")
-        got = self.wait(self.send({"type": "GetFiles", "index_id": index_id}), "GetFiles")["files"]
-        self.send({"type": "DeleteIndex", "index_id": index_id})
+        the service's memory holds one part at a time. When ``cancelled()`` turns true first, the pages not
+        yet sent are skipped, the index is dropped and ``Cancelled`` is raised: the service stays usable."""
+        done = 0
+        try:
+            for mid in added:
+                self.wait(mid, "IndexedFile", cancelled)
+                done += 1
+            added = [*added, self.send({"type": "GetFiles", "index_id": index_id})]
+            got = self.wait(added[-1], "GetFiles", cancelled)["files"]
+        except Cancelled:
+            self.abandon(index_id, added[done:])
+            raise
+        self._forget([self.send({"type": "DeleteIndex", "index_id": index_id})])
         return {f["path"]: base64.b64decode(f["content"]) for f in got}
+
+    def abandon(self, index_id: int, waiting: list[int]) -> None:
+        """Drop an index half-way: its queued pages are not sent, and the answers to ``waiting`` are dropped."""
+        self._dropped.add(index_id)
+        self._forget([*waiting, self.send({"type": "DeleteIndex", "index_id": index_id})])
+
+    def _forget(self, message_ids: list[int]) -> None:
+        with self._done:
+            for mid in message_ids:
+                if self._answers.pop(mid, None) is None:
+                    self._ignored.add(mid)
+
+    @property
+    def alive(self) -> bool:
+        return not self._stopped and self._proc.poll() is None
 
     def close(self) -> None:
         self._outbox.put(None)

@@ -21,11 +21,13 @@ import sys
 import threading
 import time
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import TextIO
+from typing import Any, TextIO
 
+from backoffice_site import search as search_module
 from backoffice_site.build import Builder, BuildOptions, BuildResult
 from backoffice_site.devserver.app import App, Response, Snapshot, change_event, snapshot_after
 from backoffice_site.devserver.events import EventHub, SseClient, sse_message
@@ -45,6 +47,7 @@ from backoffice_site.devserver.requests import (
     output_name,
     resolve_request_path,
 )
+from backoffice_site.devserver.search_refresh import Bundle, SearchRefresher
 from backoffice_site.watcher import ChangeBatcher, Watcher
 
 __all__ = [
@@ -69,15 +72,21 @@ class DevServer:
     def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 0, *, drafts: bool = False,
                  debounce: float = 0.05, settle: float = 0.005, keepalive: float = 15.0, out: TextIO | None = None,
                  err: TextIO | None = None,
-                 build: Callable[[frozenset[str] | None], BuildResult] | None = None) -> None:
-        """``build``: the build to run, told the changed paths (default: a Builder over ``root``)."""
+                 build: Callable[[frozenset[str] | None], BuildResult] | None = None, search: bool = True) -> None:
+        """``build``: the build to run, told the changed paths (default: a Builder over ``root``).
+        ``search``: keep a search index, refreshed in the background after each build (only with the
+        default build, and unless switched off in the environment like the CLI's)."""
         self.root = root.resolve()
         self.host = host
         self.port = port
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self.keepalive = keepalive
-        self.build = build or Builder(BuildOptions(root=self.root, out=None, drafts=drafts)).build
+        builder = Builder(BuildOptions(root=self.root, out=None, drafts=drafts)) if build is None else None
+        self.build = build or builder.build  # type: ignore[union-attr]
+        self._builder = builder if search and not search_module.disabled() else None
+        self.refresher: SearchRefresher | None = None
+        self._bundle: Mapping[str, bytes] = {}  # the index served now (kept one refresh longer, see _apply_search)
         self.batcher = ChangeBatcher(quiet=debounce, settle=settle)
         self.hub = EventHub()
         self.watcher = Watcher(self.root, self.batcher.add, log=self._warn)
@@ -118,12 +127,37 @@ class DevServer:
         # Watch before the first build: an edit made while it runs then causes one more build, not none.
         self.watcher.start()
         self._watching = True
+        if self._builder is not None:
+            self.refresher = SearchRefresher(self._apply_search, err=self.err)
         self.rebuilder = Rebuilder(self.build, app, self.hub, self.batcher, static_root,
-                                   out=self.out, err=self.err)
-        app.status = self.rebuilder.status
+                                   out=self.out, err=self.err,
+                                   on_built=self._refresh_search if self.refresher is not None else None)
+        app.status = self._status
         app.snapshot = self.rebuilder.first_build()
         self.rebuilder.start()
         print(f"serving {self.url} (Ctrl-C to stop)", file=self.out, flush=True)
+
+    def _status(self) -> dict[str, Any]:
+        assert self.rebuilder is not None
+        info = self.rebuilder.status()
+        if self.refresher is not None:
+            info["search"] = {"refreshes": self.refresher.refreshes, "indexing": self.refresher.busy}
+        return info
+
+    def _refresh_search(self, result: BuildResult) -> None:
+        """Runs on the rebuild thread right after a good build: the builder's page records are that build's."""
+        assert self.refresher is not None and self._builder is not None
+        self.refresher.submit(result.files, {p: rec[0] for p, rec in self._builder.cache.pages.items()})
+
+    def _apply_search(self, bundle: Bundle) -> None:
+        """Swap a finished index into the served snapshot, in one step. The previous index's files stay
+        served one refresh longer: its file names carry content hashes, so a search that began before the
+        swap can still fetch the chunks it was told about."""
+        assert self.rebuilder is not None and self.app is not None
+        with self.rebuilder.lock:
+            files = MappingProxyType({**self._bundle, **bundle.files})
+            self.app.snapshot = replace(self.app.snapshot, search=files, search_dirs=bundle.dirs)
+        self._bundle = bundle.files
 
     def serve_forever(self) -> None:
         if self._httpd is None:
@@ -147,6 +181,9 @@ class DevServer:
             self.rebuilder.stop()
         else:
             self.batcher.close()
+        if self.refresher is not None:
+            self.refresher.close()
+            self.refresher = None
         self.hub.close()  # wakes every event stream so its thread hangs up
         if self._httpd is not None:
             if self._serving is not None:
@@ -164,9 +201,10 @@ class DevServer:
         self.close()
 
 
-def serve(root: Path, host: str, port: int, *, open_browser: bool = False, drafts: bool = False) -> int:
+def serve(root: Path, host: str, port: int, *, open_browser: bool = False, drafts: bool = False,
+          search: bool = True) -> int:
     """``backoffice-site serve``: runs until Ctrl-C, then stops cleanly."""
-    server = DevServer(root, host, port, drafts=drafts)
+    server = DevServer(root, host, port, drafts=drafts, search=search)
     try:
         try:
             server.start()

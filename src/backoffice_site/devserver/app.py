@@ -4,6 +4,7 @@ build) and ``App.respond``."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -44,6 +45,10 @@ class Snapshot:
     epoch: int = 0  # bumps whenever open tabs should update
     errors: tuple[str, ...] = ()  # formatted diagnostics of the latest build, empty when it succeeded
     good: bool = True  # False until a build has succeeded: there are no last good pages
+    # The search index (search_refresh): its files by output path, swapped in whole when a refresh is done,
+    # and the bundle folders the search page should load (None until the first index is made).
+    search: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}))
+    search_dirs: tuple[str, ...] | None = None
 
 
 def snapshot_after(prev: Snapshot | None, result: BuildResult, static_root: Path) -> Snapshot:
@@ -51,8 +56,10 @@ def snapshot_after(prev: Snapshot | None, result: BuildResult, static_root: Path
     errors = tuple(d.format() for d in result.diagnostics if d.severity is Severity.ERROR)
     if result.ok:
         base = result.linked.site.content.config.base_path if result.linked is not None else "/"
-        return Snapshot(MappingProxyType(dict(result.files)), MappingProxyType(dict(result.statics)),
-                        static_root, base, prev.epoch if prev else 0)
+        fresh = Snapshot(MappingProxyType(dict(result.files)), MappingProxyType(dict(result.statics)),
+                         static_root, base, prev.epoch if prev else 0)
+        # the index stays until its refresh is done: a search finds the last indexed text meanwhile
+        return replace(fresh, search=prev.search, search_dirs=prev.search_dirs) if prev else fresh
     if prev is None:
         return Snapshot(MappingProxyType({}), MappingProxyType({}), static_root, "/", 0, errors, good=False)
     return replace(prev, errors=errors)
@@ -86,6 +93,18 @@ def read_static(path: Path, static_root: Path) -> bytes | None:
         return real.read_bytes()
     except (OSError, RuntimeError):  # vanished since the build, unreadable, or a symlink loop
         return None
+
+
+_BUNDLES = re.compile(rb'data-bundles="[^"]*"')
+
+
+def with_bundles(page: bytes, snap: Snapshot) -> bytes:
+    """The search page told the dev server's bundle folders (its index is cut into more parts than the
+    published one, see search_refresh); other pages, and the page before the first index, as built."""
+    if snap.search_dirs is None or b"data-bundles=" not in page:
+        return page
+    value = " ".join(quote(snap.base_path + d, safe="/") for d in snap.search_dirs)
+    return _BUNDLES.sub(lambda _: b'data-bundles="' + value.encode() + b'"', page, count=1)
 
 
 class App:
@@ -124,6 +143,8 @@ class App:
             return Response(500, self._decorate(snap, error_page(snap.errors)), TEXT_TYPES[".html"])
         if name in snap.files:
             return self._file(snap, name, snap.files[name], 200)
+        if name in snap.search:
+            return self._file(snap, name, snap.search[name], 200)
         if name in snap.statics:
             data = read_static(snap.statics[name], snap.static_root)
             return self._not_found(snap) if data is None else self._file(snap, name, data, 200)
@@ -134,7 +155,7 @@ class App:
     def _file(self, snap: Snapshot, name: str, data: bytes, status: int) -> Response:
         ctype = content_type(name)
         if ctype.startswith("text/html"):
-            data = self._decorate(snap, data)
+            data = self._decorate(snap, with_bundles(data, snap))
         return Response(status, data, ctype)
 
     def _decorate(self, snap: Snapshot, page: bytes) -> bytes:

@@ -34,8 +34,15 @@ class Rebuilder:
 
     def __init__(self, build: Callable[[frozenset[str] | None], BuildResult], app: App, hub: EventHub,
                  batcher: ChangeBatcher,
-                 static_root: Path, *, out: TextIO, err: TextIO) -> None:
+                 static_root: Path, *, out: TextIO, err: TextIO,
+                 on_built: Callable[[BuildResult], None] | None = None) -> None:
+        """``on_built``: told each good build once its pages are served and the tabs told (the search
+        index is refreshed from there, off the critical path)."""
         self._build = build
+        self.on_built = on_built
+        # Held while the served snapshot is replaced: a build's swap and a search refresh's swap both read
+        # the current snapshot and replace it, and neither may undo the other.
+        self.lock = threading.Lock()
         self.app = app
         self.hub = hub
         self.batcher = batcher
@@ -86,7 +93,10 @@ class Rebuilder:
     def first_build(self) -> Snapshot:
         result = self.run_build()
         self._report(result, first=True)
-        return snapshot_after(None, result, self.static_root)
+        snap = snapshot_after(None, result, self.static_root)
+        if result.ok and self.on_built is not None:
+            self.on_built(result)
+        return snap
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="bos-rebuild", daemon=True)
@@ -113,18 +123,21 @@ class Rebuilder:
     def rebuild(self, changes: frozenset[str]) -> None:
         started = time.perf_counter()
         result = self.run_build(changes)
-        prev = self.app.snapshot
-        new = snapshot_after(prev, result, self.static_root)
-        event = change_event(prev, new, changes)
-        if event is not None:
-            new = replace(new, epoch=prev.epoch + 1)
-        self.app.snapshot = new  # the swap: requests from now on see the new build
+        with self.lock:
+            prev = self.app.snapshot
+            new = snapshot_after(prev, result, self.static_root)
+            event = change_event(prev, new, changes)
+            if event is not None:
+                new = replace(new, epoch=prev.epoch + 1)
+            self.app.snapshot = new  # the swap: requests from now on see the new build
         if event is not None:
             data: dict[str, Any] = {"epoch": new.epoch}
             if event == "css":
                 data["paths"] = sorted(new.base_path + p.removeprefix("static/") for p in changes)
             self.hub.publish(event, data)
         self._report(result, first=False, ms=(time.perf_counter() - started) * 1000, event=event)
+        if result.ok and self.on_built is not None:
+            self.on_built(result)  # after the page is served and the tabs are told
 
     def _report(self, result: BuildResult, *, first: bool, ms: float = 0.0, event: str | None = None) -> None:
         shown = tuple(d.format() for d in result.diagnostics)
