@@ -6,7 +6,8 @@ performance score varies from run to run with the host's load, so each page is a
 and its *median* must be 100, as Lighthouse's docs advise for variance (docs/variability.md): two runs at
 100 settle it; otherwise a third run decides. Every run's JSON and HTML report is kept under
 test-artifacts/lighthouse/ (``<page>-<run>.report.*``), with ``<page>.runs.json`` listing each run's scores,
-metrics, host benchmark and CPU slowdown. Tools: Lighthouse (pinned in .ci/setup-browser, or
+metrics, host benchmark and CPU slowdown (and any run repeated because the host's speed changed under
+it, see below). Tools: Lighthouse (pinned in .ci/setup-browser, or
 $LIGHTHOUSE_CLI), Node and Debian's Chromium; missing ones skip the test outside CI and fail it in CI.
 """
 
@@ -175,7 +176,7 @@ def _failing_audits(report: dict[str, Any], category: str) -> list[str]:
     return out
 
 
-def _run_record(report: dict[str, Any], name: str, run: int, multiplier: float) -> dict[str, Any]:
+def _run_record(report: dict[str, Any], name: str, run: str, multiplier: float) -> dict[str, Any]:
     audits = report["audits"]
     return {
         "run": run,
@@ -197,19 +198,32 @@ def test_lighthouse_scores_100(chrome_port: int, host_url: str, artifacts: Path,
     wanted = [c for c in CATEGORIES if indexable or c != "seo"]
     multiplier = _calibrate(chrome_port, host_url, out)
     runs: list[dict[str, Any]] = []
+    discarded: list[dict[str, Any]] = []
     for run in range(1, RUNS + 1):
-        report = _lighthouse(host_url + path, chrome_port, out / f"{name}-{run}",
-                             f"--only-categories={','.join(CATEGORIES)}",
-                             f"--throttling.cpuSlowdownMultiplier={multiplier}")
-        record = _run_record(report, name, run, multiplier)
+        for attempt in ("", "b"):
+            report = _lighthouse(host_url + path, chrome_port, out / f"{name}-{run}{attempt}",
+                                 f"--only-categories={','.join(CATEGORIES)}",
+                                 f"--throttling.cpuSlowdownMultiplier={multiplier}")
+            record = _run_record(report, name, f"{run}{attempt}", multiplier)
+            print(f"lighthouse {name} run {run}{attempt}: {record['scores']} (benchmark index "
+                  f"{record['benchmark_index']}, CPU slowdown {multiplier}×)")
+            matched = _multiplier(record["benchmark_index"])
+            if os.environ.get("LIGHTHOUSE_CPU_MULTIPLIER") or attempt or abs(matched - multiplier) <= 0.1 * matched:
+                break
+            # The host's speed during the run (Lighthouse measures it at the start of every run) was not the
+            # one the slowdown was set for: a quieter host than calibrated simulates a faster phone, a busier
+            # one a slower phone. Either way the run does not count; it is repeated once with the slowdown
+            # matched to the host as this run measured it.
+            discarded.append(record)
+            multiplier = matched
         runs.append(record)
-        print(f"lighthouse {name} run {run}: {record['scores']} (benchmark index {record['benchmark_index']}, "
-              f"CPU slowdown {multiplier}×)")
+        multiplier = _multiplier(record["benchmark_index"])  # the next run follows the host's load
         if sum(all(r["scores"][c] == 100 for c in wanted) for r in runs) > RUNS // 2:
             break  # a majority of the runs at 100 in every category: the median is 100 whatever the rest
     median = {c: statistics.median(r["scores"][c] for r in runs) for c in CATEGORIES}
-    (out / f"{name}.runs.json").write_text(json.dumps(
-        {"page": path, "median": median, "runs": runs}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    summary = {"page": path, "median": median, "runs": runs, "discarded": discarded}
+    (out / f"{name}.runs.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n",
+                                           encoding="utf-8")
     low = {c: median[c] for c in wanted if median[c] < 100}
     if not low:
         return
