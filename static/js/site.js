@@ -136,7 +136,6 @@
   /* Glossary quick filter: narrows on every keystroke over term, reading, aliases and English. */
   var box = document.querySelector(".glossary-filter");
   if (box) {
-    box.hidden = false;
     var input = box.querySelector("input");
     var status = box.querySelector("[role=status]");
     var empty = document.querySelector(".glossary-empty");

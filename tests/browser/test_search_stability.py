@@ -50,3 +50,10 @@ def test_glossary_filter_appears_without_moving_the_list(new_page: Any, site_url
     page.wait_for_timeout(500)
     assert page.locator(".glossary-filter").is_visible()
     assert page.evaluate("() => window.__shifts") == []
+
+
+def test_glossary_filter_is_hidden_without_javascript(new_page: Any, site_url: str) -> None:
+    page = new_page(width=360, height=740, java_script_enabled=False)
+    page.goto(f"{site_url}glossary/")
+    assert page.locator("[data-term-entry]").first.is_visible()
+    assert not page.locator(".glossary-filter").is_visible()
