@@ -35,7 +35,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Only the Lighthouse test (part of `make test` too): every category of every listed page, median of up to
-# three runs per page; reports in test-artifacts/lighthouse/
+# five runs per page; reports in test-artifacts/lighthouse/
 lighthouse: $(STAMP)
 	$(BIN)/python -m pytest tests/browser/test_lighthouse.py
 

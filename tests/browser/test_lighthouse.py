@@ -2,9 +2,10 @@
 
 Performance, accessibility and best practices must score 100 on every page, and SEO 100 on every page a
 search engine may index (the search page is ``noindex`` on purpose). One Chromium serves every run. The
-performance score varies from run to run with the host's load, so each page is audited up to three times
-and its *median* must be 100, as Lighthouse's docs advise for variance (docs/variability.md): two runs at
-100 settle it; otherwise a third run decides. Every run's JSON and HTML report is kept under
+performance score varies from run to run with the host's load, so each page is audited up to five times
+and the *median* must be 100, as Lighthouse's docs advise for variance (docs/variability.md: the median of
+five runs halves it). The runs stop once three agree (three at 100, or three below), which settles the
+median. Every run's JSON and HTML report is kept under
 test-artifacts/lighthouse/ (``<page>-<run>.report.*``), with ``<page>.runs.json`` listing each run's scores,
 metrics, host benchmark and CPU slowdown (and any run repeated because the host's speed changed under
 it, see below). Tools: Lighthouse (pinned in .ci/setup-browser, or
@@ -46,7 +47,9 @@ METRICS = ("first-contentful-paint", "largest-contentful-paint", "total-blocking
 # the same task as the deferred site.js (when the script and the load event are ready before the first
 # frame), and Lighthouse then counts it as script work after the first paint; sometimes it runs in the
 # first frame's own task before it, and counts as rendering. Same page, same bytes: 99 or 100.
-RUNS = 3
+# Three runs, as first tried, still failed pages at a median of 99 while the rest of the suite and other jobs
+# loaded the 2-core host.
+RUNS = 5
 
 # (name, path under the site root, indexable). Add a page here to audit it too.
 PAGES = [
@@ -223,8 +226,9 @@ def test_lighthouse_scores_100(chrome_port: int, host_url: str, artifacts: Path,
             multiplier = matched
         runs.append(record)
         multiplier = _multiplier(record["benchmark_index"])  # the next run follows the host's load
-        if sum(all(r["scores"][c] == 100 for c in wanted) for r in runs) > RUNS // 2:
-            break  # a majority of the runs at 100 in every category: the median is 100 whatever the rest
+        full = sum(all(r["scores"][c] == 100 for c in wanted) for r in runs)
+        if full > RUNS // 2 or len(runs) - full > RUNS // 2:
+            break  # a majority of the runs agree: the median is settled whatever the rest would score
     median = {c: statistics.median(r["scores"][c] for r in runs) for c in CATEGORIES}
     summary = {"page": path, "median": median, "runs": runs, "discarded": discarded}
     (out / f"{name}.runs.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n",
