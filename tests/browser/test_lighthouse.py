@@ -149,8 +149,8 @@ def chrome_port() -> Iterator[int]:
 # advise (docs/throttling.md, "CPU throttling"); never more than the preset's 4×, never less than 1×.
 TARGET_BENCHMARK_INDEX = 400
 # Lighthouse itself (Node and Chromium) keeps about one core busy; above 1.5 runnable processes per CPU the
-# host is oversubscribed and a run's task lengths follow the other jobs (measured: the same term page scored
-# 100 at a load average of 1–2 and 94–97 at 5 on 2 CPUs).
+# host is oversubscribed and a run's task lengths follow the other jobs (measured on 2 CPUs: the unchanged
+# term page scored 100 in every run with the machine near idle, 94–97 with a load average above 5).
 CPUS = os.cpu_count() or 1
 BUSY_LOAD = 1.5
 
