@@ -36,8 +36,11 @@
   });
   var card = null, owner = null, hideTimer = 0, overLink = false, overCard = false, pinned = false, dismissed = null;
 
+  /* Only while a card is open: a resize listener also runs in the page's first frame (issue 16). */
+  function onResize() { if (card && owner) place(owner); }
   function hide() {
     clearTimeout(hideTimer);
+    window.removeEventListener("resize", onResize);
     if (card) { card.remove(); card = null; }
     if (owner) { owner.removeAttribute("aria-describedby"); owner = null; }
     overCard = false; pinned = false;
@@ -86,6 +89,7 @@
     card.addEventListener("pointerenter", function () { overCard = true; clearTimeout(hideTimer); });
     card.addEventListener("pointerleave", function () { overCard = false; maybeHide(); });
     document.body.appendChild(card);
+    window.addEventListener("resize", onResize);
     place(a);
     owner = a;
     pinned = !!byTap;
@@ -131,12 +135,10 @@
   document.addEventListener("pointerdown", function (e) {
     if (card && !card.contains(e.target) && !(owner && owner.contains(e.target))) hide();
   });
-  window.addEventListener("resize", function () { if (card && owner) place(owner); });
 
   /* Glossary quick filter: narrows on every keystroke over term, reading, aliases and English. */
   var box = document.querySelector(".glossary-filter");
   if (box) {
-    box.hidden = false;
     var input = box.querySelector("input");
     var status = box.querySelector("[role=status]");
     var empty = document.querySelector(".glossary-empty");

@@ -1,45 +1,57 @@
 """Lighthouse (mobile preset) over the key pages of the built site, served on 127.0.0.1.
 
 Performance, accessibility and best practices must score 100 on every page, and SEO 100 on every page a
-search engine may index (the search page is ``noindex`` on purpose). One Chromium serves every run, and each
-page is audited once: a Lighthouse run takes 10–20 s. The JSON and HTML reports are kept under
-test-artifacts/lighthouse/. Tools: Lighthouse (pinned in .ci/setup-browser, or $LIGHTHOUSE_CLI), Node and
-Debian's Chromium; missing ones skip the test outside CI and fail it in CI.
+search engine may index (the search page is ``noindex`` on purpose). One Chromium serves every run. The
+performance score varies from run to run with the host's load, so each page is audited up to five times
+and the *median* must be 100, as Lighthouse's docs advise for variance (docs/variability.md: the median of
+five runs halves it). The runs stop once three agree (three at 100, or three below), which settles the
+median. Every run's JSON and HTML report is kept under
+test-artifacts/lighthouse/ (``<page>-<run>.report.*``), with ``<page>.runs.json`` listing each run's scores,
+metrics, host benchmark and CPU slowdown (and any run repeated because the host's speed changed under
+it, see below). Tools: Lighthouse (pinned in .ci/setup-browser, or
+$LIGHTHOUSE_CLI), Node and Debian's Chromium; missing ones skip the test outside CI and fail it in CI.
 """
 
 from __future__ import annotations
 
+import functools
+import gzip
+import io
 import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .conftest import CHROMIUM, NODE_MODULES, missing
+from .conftest import CHROMIUM, NODE_MODULES, _QuietHandler, missing
 
 pytestmark = pytest.mark.browser
 
 LIGHTHOUSE = Path(os.environ.get("LIGHTHOUSE_CLI", NODE_MODULES / "lighthouse" / "cli" / "index.js"))
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+METRICS = ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time", "cumulative-layout-shift",
+           "speed-index")
+# Per page, at most; the median of the runs is asserted. What varies between runs (measured, issue 16) is
+# total blocking time: the page's first layout (40–90 ms on a 2-core host, slowed down 4×) sometimes runs in
+# the same task as the deferred site.js (when the script and the load event are ready before the first
+# frame), and Lighthouse then counts it as script work after the first paint; sometimes it runs in the
+# first frame's own task before it, and counts as rendering. Same page, same bytes: 99 or 100.
+# Three runs, as first tried, still failed pages at a median of 99 while the rest of the suite and other jobs
+# loaded the 2-core host.
+RUNS = 5
 
-# Scores known to fall short, with the reason; the test reports them as expected failures (xfail) with the
-# scores and failing audits, and still asserts every other category. Remove an entry when its fix lands.
-KNOWN_SHORT = {
-    ("glossary", "performance"): "issue 12: the one-page glossary (about 290 KB, 4,600 DOM elements) is slow to "
-                                 "lay out on a phone; it is being split into smaller pages",
-    ("search", "performance"): "issue 12: the search page inserts its results after load (layout shift) and "
-                               "loads the Pagefind bundle on the critical path",
-}
-
-# (name, path under the site root, indexable). Add a page here to audit it too (e.g. a timeline page).
+# (name, path under the site root, indexable). Add a page here to audit it too.
 PAGES = [
     ("home", "", True),
     ("article", "articles/hataraku-rule/", True),
@@ -48,6 +60,42 @@ PAGES = [
     ("search", "search/?q=有給", False),
     ("changes", "changes/", True),
 ]
+
+# What every host in docs/deploy.md does and Python's file server does not: compress text (gzip) and keep
+# connections open (HTTP/1.1). Lighthouse simulates a slow phone network from the bytes it saw
+# transferred, so an uncompressed 96 KB glossary would be measured as four round trips that no reader pays.
+COMPRESSED = {".html", ".css", ".js", ".json", ".svg", ".xml", ".txt"}
+
+
+class _HostLikeHandler(_QuietHandler):
+    protocol_version = "HTTP/1.1"
+
+    def send_head(self) -> Any:
+        path = Path(self.translate_path(self.path))
+        if path.is_dir() and self.path.split("?", 1)[0].endswith("/"):
+            path = path / "index.html"
+        if (path.suffix not in COMPRESSED or not path.is_file()
+                or "gzip" not in self.headers.get("Accept-Encoding", "")):
+            return super().send_head()
+        body = gzip.compress(path.read_bytes(), mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+
+@pytest.fixture(scope="module")
+def host_url(built_site: Path) -> Iterator[str]:
+    """The built site served as a static host serves it: gzip for text, HTTP/1.1 keep-alive."""
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_HostLikeHandler, directory=str(built_site)))
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_port}/"
+    srv.shutdown()
+    srv.server_close()
 
 
 def _free_port() -> int:
@@ -100,6 +148,11 @@ def chrome_port() -> Iterator[int]:
 # CI runner) is given a smaller multiplier so that the simulated phone stays the same phone, as the docs
 # advise (docs/throttling.md, "CPU throttling"); never more than the preset's 4×, never less than 1×.
 TARGET_BENCHMARK_INDEX = 400
+# Lighthouse itself (Node and Chromium) keeps about one core busy; above 1.5 runnable processes per CPU the
+# host is oversubscribed and a run's task lengths follow the other jobs (measured on 2 CPUs: the unchanged
+# term page scored 100 in every run with the machine near idle, 94–97 with a load average above 5).
+CPUS = os.cpu_count() or 1
+BUSY_LOAD = 1.5
 
 
 def _lighthouse(url: str, port: int, out: Path, *extra: str) -> dict[str, Any]:
@@ -117,18 +170,13 @@ def _multiplier(benchmark_index: float) -> float:
     return round(min(4.0, max(1.0, benchmark_index / TARGET_BENCHMARK_INDEX)), 2)
 
 
-@pytest.fixture(scope="module")
-def cpu_multiplier(chrome_port: int, site_url: str, artifacts: Path) -> float:
-    """The CPU slowdown for this host: $LIGHTHOUSE_CPU_MULTIPLIER, or measured by one short calibration run."""
+def _calibrate(port: int, url: str, out: Path) -> float:
+    """The CPU slowdown for this host now: $LIGHTHOUSE_CPU_MULTIPLIER, or measured by one short run. Measured
+    again before every page, so a page's runs follow the host's load as it is while they run."""
     if os.environ.get("LIGHTHOUSE_CPU_MULTIPLIER"):
         return float(os.environ["LIGHTHOUSE_CPU_MULTIPLIER"])
-    out = artifacts / "lighthouse"
-    out.mkdir(exist_ok=True)
-    report = _lighthouse(site_url + "404.html", chrome_port, out / "calibration", "--only-audits=viewport")
-    index = float(report["environment"]["benchmarkIndex"])
-    multiplier = _multiplier(index)
-    print(f"lighthouse: host benchmark index {index:.0f}, CPU slowdown {multiplier}×")
-    return multiplier
+    report = _lighthouse(url + "404.html", port, out / "calibration", "--only-audits=viewport")
+    return _multiplier(float(report["environment"]["benchmarkIndex"]))
 
 
 def _failing_audits(report: dict[str, Any], category: str) -> list[str]:
@@ -141,39 +189,71 @@ def _failing_audits(report: dict[str, Any], category: str) -> list[str]:
     return out
 
 
+def _run_record(report: dict[str, Any], name: str, run: str, multiplier: float) -> dict[str, Any]:
+    audits = report["audits"]
+    return {
+        "run": run,
+        "report": f"{name}-{run}.report.json",
+        "scores": {c: round(100 * (report["categories"][c]["score"] or 0)) for c in CATEGORIES},
+        "metrics": {m: {"value": audits[m].get("numericValue"), "score": audits[m].get("score")} for m in METRICS},
+        "benchmark_index": round(report["environment"]["benchmarkIndex"]),
+        "cpu_slowdown": multiplier,
+        "load_average": round(os.getloadavg()[0], 2),  # 1 minute, right after the run: other jobs included
+        "failing": {c: _failing_audits(report, c) for c in CATEGORIES
+                    if (report["categories"][c]["score"] or 0) < 1},
+    }
+
+
 @pytest.mark.parametrize("name,path,indexable", PAGES, ids=[p[0] for p in PAGES])
-def test_lighthouse_scores_100(chrome_port: int, cpu_multiplier: float, site_url: str, artifacts: Path, name: str,
-                               path: str, indexable: bool) -> None:
+def test_lighthouse_scores_100(chrome_port: int, host_url: str, artifacts: Path, name: str, path: str,
+                               indexable: bool) -> None:
     out = artifacts / "lighthouse"
     out.mkdir(exist_ok=True)
-    def audit(multiplier: float) -> tuple[dict[str, Any], dict[str, int]]:
-        report = _lighthouse(site_url + path, chrome_port, out / name, f"--only-categories={','.join(CATEGORIES)}",
-                             f"--throttling.cpuSlowdownMultiplier={multiplier}")
-        scores = {c: round(100 * (report["categories"][c]["score"] or 0)) for c in CATEGORIES}
-        index = report["environment"]["benchmarkIndex"]
-        print(f"lighthouse {name}: {scores} (benchmark index {index:.0f}, CPU slowdown {multiplier}×)")
-        return report, scores
-
-    report, scores = audit(cpu_multiplier)
-    during = _multiplier(report["environment"]["benchmarkIndex"])
-    if scores["performance"] < 100 and not os.environ.get("LIGHTHOUSE_CPU_MULTIPLIER") and during < cpu_multiplier:
-        # The host was busier during this run than when it was calibrated (other jobs on a shared runner):
-        # once more, slowed down to match the host as this run measured it.
-        report, scores = audit(during)
     wanted = [c for c in CATEGORIES if indexable or c != "seo"]
-    if not os.environ.get("LIGHTHOUSE_PERFORMANCE"):
-        # Performance scores on a shared 2-core runner follow the machine's load (home measured 77–100 on
-        # one host), so `make test` asserts the deterministic categories and `make lighthouse` (which sets
-        # LIGHTHOUSE_PERFORMANCE=1, on a quiet machine) asserts performance too. The score is printed above.
-        wanted.remove("performance")
-    low = {c: _failing_audits(report, c) for c in wanted if scores[c] < 100}
-    known = {c: KNOWN_SHORT[name, c] for c in low if (name, c) in KNOWN_SHORT}
-    index = report["environment"]["benchmarkIndex"]
-    if "performance" in low and "performance" not in known and index < TARGET_BENCHMARK_INDEX:
-        # Even unslowed, the host ran slower than the phone Lighthouse simulates (it warns about this
-        # itself): the performance score then measures the host's load, not the page.
-        known["performance"] = (f"host slower than the simulated phone during the run (benchmark index "
-                                f"{index:.0f} < {TARGET_BENCHMARK_INDEX}); run on a quieter machine")
-    assert not set(low) - set(known), f"{name} scores {scores}; failing audits: {low}"
-    if known:
-        pytest.xfail(f"{name} scores {scores}; failing audits: {low}; why: {known}")
+    multiplier = _calibrate(chrome_port, host_url, out)
+    runs: list[dict[str, Any]] = []
+    discarded: list[dict[str, Any]] = []
+    for run in range(1, RUNS + 1):
+        for attempt in ("", "b"):
+            report = _lighthouse(host_url + path, chrome_port, out / f"{name}-{run}{attempt}",
+                                 f"--only-categories={','.join(CATEGORIES)}",
+                                 f"--throttling.cpuSlowdownMultiplier={multiplier}")
+            record = _run_record(report, name, f"{run}{attempt}", multiplier)
+            print(f"lighthouse {name} run {run}{attempt}: {record['scores']} (benchmark index "
+                  f"{record['benchmark_index']}, CPU slowdown {multiplier}×)")
+            matched = _multiplier(record["benchmark_index"])
+            if os.environ.get("LIGHTHOUSE_CPU_MULTIPLIER") or attempt or abs(matched - multiplier) <= 0.1 * matched:
+                break
+            # The host's speed during the run (Lighthouse measures it at the start of every run) was not the
+            # one the slowdown was set for: a quieter host than calibrated simulates a faster phone, a busier
+            # one a slower phone. Either way the run does not count; it is repeated once with the slowdown
+            # matched to the host as this run measured it.
+            discarded.append(record)
+            multiplier = matched
+        runs.append(record)
+        multiplier = _multiplier(record["benchmark_index"])  # the next run follows the host's load
+        full = sum(all(r["scores"][c] == 100 for c in wanted) for r in runs)
+        if full > RUNS // 2 or len(runs) - full > RUNS // 2:
+            break  # a majority of the runs agree: the median is settled whatever the rest would score
+    median = {c: statistics.median(r["scores"][c] for r in runs) for c in CATEGORIES}
+    summary = {"page": path, "median": median, "runs": runs, "discarded": discarded}
+    (out / f"{name}.runs.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n",
+                                           encoding="utf-8")
+    low = {c: median[c] for c in wanted if median[c] < 100}
+    if not low:
+        return
+    detail = "; ".join(f"run {r['run']}: {r['scores']} failing {r['failing']}" for r in runs)
+    index = statistics.median(r["benchmark_index"] for r in runs)
+    load = statistics.median(r["load_average"] for r in runs)
+    if set(low) == {"performance"} and index < TARGET_BENCHMARK_INDEX:
+        # Even unslowed, the host ran slower than the phone Lighthouse simulates (Lighthouse warns about
+        # this itself): the performance score then measures the host's load, not the page.
+        pytest.xfail(f"host slower than the simulated phone (median benchmark index {index:.0f} < "
+                     f"{TARGET_BENCHMARK_INDEX}); run on a quieter machine. {name}: {detail}")
+    if set(low) == {"performance"} and load > BUSY_LOAD * CPUS:
+        # Oversubscribed while it ran: tasks were stretched by other processes after Lighthouse measured the
+        # host (the benchmark is taken once, at the start of a run), so total blocking time measured the
+        # load. Reported, with every run kept in the artifacts; not a verdict on the page.
+        pytest.xfail(f"host oversubscribed during the runs (median load average {load} on {CPUS} CPUs > "
+                     f"{BUSY_LOAD}×); run on a quieter machine. {name}: {detail}")
+    pytest.fail(f"{name}: median scores {median} below 100 in {sorted(low)}; {detail}", pytrace=False)
