@@ -112,7 +112,12 @@ def check(site: Site, root: Path, diags: Diagnostics, today: dt.date, memo: dict
         diags.extend(hit[2])
     memo["articles"] = kept
 
-    # Each group's and each term's findings (a term's: its sources' dates and its texts), kept per item.
+    # Each group's and each term's findings (a term's: its sources' dates and its texts), kept per item;
+    # all of them at once when the terms and groups are the very same as last time (an article save).
+    whole = memo.get("glossary_all")
+    if whole is not None and whole[0] is site.terms and whole[1] is site.groups and whole[2] == basis:
+        diags.extend(whole[3])
+        return
     items: dict[tuple[str, str], tuple[object, object, tuple[Diagnostic, ...]]] = memo.get("glossary", {})
     kept_items: dict[tuple[str, str], tuple[object, object, tuple[Diagnostic, ...]]] = {}
     everything: tuple[Group | Term, ...] = (*site.groups, *site.terms)
@@ -131,6 +136,7 @@ def check(site: Site, root: Path, diags: Diagnostics, today: dt.date, memo: dict
         kept_items[name] = known
         diags.extend(known[2])
     memo["glossary"] = kept_items
+    memo["glossary_all"] = (site.terms, site.groups, basis, tuple(d for v in kept_items.values() for d in v[2]))
 
 
 def _check_sources(t: Term, diags: Diagnostics, facts: PartialDate | None, today: dt.date) -> None:

@@ -27,7 +27,25 @@ class LintInput:
     memo: dict[str, Any] = field(default_factory=dict)  # what a lint may keep between builds of one process
 
 
+def _kept(x: LintInput, name: str, basis: tuple[object, ...], check: Callable[[Diagnostics], None],
+          diags: Diagnostics) -> None:
+    """Run ``check`` unless ``basis`` (what it reads) is the very same objects as last time in this process;
+    then its findings are last time's (a save that touched no term does not walk 3,000 terms again)."""
+    hit = x.memo.get(name)
+    if hit is None or len(hit[0]) != len(basis) or any(
+            a is not b and not (isinstance(a, dt.date) and a == b) for a, b in zip(hit[0], basis, strict=True)):
+        local = Diagnostics()
+        check(local)
+        hit = x.memo[name] = (basis, tuple(local.items))
+    diags.extend(hit[1])
+
+
 def unused_terms(x: LintInput, diags: Diagnostics) -> None:
+    ls = x.ls
+    _kept(x, "unused", (ls.site.terms, ls.backlinks, ls.referenced), lambda d: _unused_terms(x, d), diags)
+
+
+def _unused_terms(x: LintInput, diags: Diagnostics) -> None:
     for t in x.ls.site.terms:
         if not x.ls.backlinks[t.slug] and t.slug not in x.ls.referenced:
             diags.warning(t.loc, f"term '{t.name}' is used by no article and referred to by no other "
@@ -35,6 +53,10 @@ def unused_terms(x: LintInput, diags: Diagnostics) -> None:
 
 
 def review_by_passed(x: LintInput, diags: Diagnostics) -> None:
+    _kept(x, "review_by", (x.ls.site.terms, x.today), lambda d: _review_by_passed(x, d), diags)
+
+
+def _review_by_passed(x: LintInput, diags: Diagnostics) -> None:
     for t in x.ls.site.terms:
         if t.review_by is not None and t.review_by < x.today:
             diags.warning(t.field_locs.get("review_by", t.loc),
@@ -55,7 +77,7 @@ def honest_dates(x: LintInput, diags: Diagnostics) -> None:
 
 def changes_taken_effect(x: LintInput, diags: Diagnostics) -> None:
     """Timeline changes whose date has passed while still 予定/検討中, or newer than the entry's review."""
-    lint_changes.check(x.ls.site, x.today, diags)
+    _kept(x, "changes", (x.ls.site.terms, x.today), lambda d: lint_changes.check(x.ls.site, x.today, d), diags)
 
 
 def proofreading(x: LintInput, diags: Diagnostics) -> None:
