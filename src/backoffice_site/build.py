@@ -23,6 +23,7 @@ from backoffice_site import (
     cache,
     change_set,
     headers,
+    heap,
     lints,
     load,
     manifest,
@@ -143,6 +144,10 @@ class Builder:
 
         ``changed``: the paths that changed since the last build, when the caller knows them (the dev
         server). Only used to skip work; the result does not depend on it."""
+        with heap.paused():
+            return self._build(changed)
+
+    def _build(self, changed: Iterable[str | Path] | None) -> BuildResult:
         started = time.perf_counter()
         fast = self._unchanged_since_written()
         if fast is not None:
