@@ -176,8 +176,9 @@ class Builder:
         renderer.static_hashes = hashes
         shared = digest((__version__, sorted(hashes.items())))
         tdigests = renderer.template_digests()
-        look = self._pages_to_view(ls, specs, shared)
-        c.last = change_set.LastBuild(dict(self._markdown.used), _digests(c.load), ls.backlinks)
+        digests = {path: entry[1] for path, entry in c.load.items()}  # the loaded files' content digests
+        look = self._pages_to_view(ls, specs, shared, digests)
+        c.last = change_set.LastBuild(dict(self._markdown.used), digests, ls.backlinks)
         look.update(p for p, rec in c.pages.items() if rec[0] and tdigests.get(rec[0]) != rec[1])
         files, rendered_paths = self._render(ls, specs, look, renderer, tdigests, shared, diags)
         c.shared = shared
@@ -251,7 +252,8 @@ class Builder:
             c.headers = (key, headers.headers_file(files, hashes, base_path))
         return c.headers[1]
 
-    def _pages_to_view(self, ls: LinkedSite, specs: list[PageSpec], shared: str) -> set[str]:
+    def _pages_to_view(self, ls: LinkedSite, specs: list[PageSpec], shared: str,
+                       digests: dict[str, str]) -> set[str]:
         """The pages whose view must be built again: every page when what all pages share changed or the
         page set moved, else those that read an input whose digest changed (the reverse index)."""
         c = self.cache
@@ -262,7 +264,7 @@ class Builder:
         if prev is not None:  # same process: only inputs whose values are not equal can have changed
             candidates = change_set.in_process(prev, ls)
         elif c.last.doc_keys:  # a new process: the inputs of the items whose files or Markdown changed
-            candidates = change_set.from_files(ls, self.opts.root, _digests(c.load), self._markdown.used, c.last)
+            candidates = change_set.from_files(ls, self.opts.root, digests, self._markdown.used, c.last)
         else:
             candidates = {k for keys in c.reads.values() for k in keys}
         moved = {k for k in candidates if c.versions.get(k) != ls.version(k)}
@@ -338,10 +340,6 @@ class _Viewed:
     data: bytes | None
     found: tuple[Diagnostic, ...]
     rendered: bool
-
-
-def _digests(memo: load.LoadMemo) -> dict[str, str]:
-    return {path: entry[1] for path, entry in memo.items()}
 
 
 def _changed_files(root: Path, changed: Iterable[str | Path] | None) -> frozenset[Path] | None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from backoffice_site import frontmatter, kana, yamlsrc
+from backoffice_site import frontmatter, heap, kana, yamlsrc
 from backoffice_site.dates import as_partial_date
 from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc, did_you_mean
 from backoffice_site.fields import Fields, parse_mapping, str_field
@@ -352,7 +352,7 @@ def load_content(root: Path, diags: Diagnostics, *, base_url: str | None = None,
                  drafts: bool = False, memo: LoadMemo | None = None,
                  changed: frozenset[Path] | None = None, walks: Walks | None = None) -> Content:
     """``changed``: when known (the dev server's batch), the only files that may differ from ``memo``."""
-    with yamlsrc.paused_gc():
+    with heap.paused():
         return _load_content(root, diags, base_url=base_url, drafts=drafts, memo=memo, changed=changed,
                              walks=walks)
 

@@ -84,6 +84,7 @@ class _Glossary:
     definitions: dict[str, Rendered]
     changes: dict[timeline.SummaryKey, Rendered]
     found: list[Diagnostic]
+    keys_digest: str  # of ``keys``: the glossary's documents as one (Session.used)
 
 
 @dataclass
@@ -178,26 +179,29 @@ def render_markdown(site: Site, diags: Diagnostics, extra_files: frozenset[str],
         used.update(last.keys)
     for stale in [k for k in cache if k not in used]:
         del cache[stale]
-    results = []
-    for key, source, first, _ in docs:
-        hit = cache[key]
-        diags.extend(_replay(hit.found, source, first))
-        results.append(hit.rendered)
     n = len(site.articles)
+    results, found = [], []
+    for i, (key, source, first, _) in enumerate(docs):
+        hit = cache[key]
+        replayed = _replay(hit.found, source, first)
+        diags.extend(replayed)
+        if i >= n:
+            found.extend(replayed)  # the glossary's, kept with it
+        results.append(hit.rendered)
     session.used = {a.source: docs[i][0] for i, a in enumerate(site.articles)}
     if same_glossary:
         assert last is not None
         glossary = last
         diags.extend(last.found)
-        session.used[""] = digest(last.keys)
     else:
         m = n + len(site.terms)
-        found = [d for key, source, first, _ in docs[n:] for d in _replay(cache[key].found, source, first)]
         summaries = timeline.summary_docs(site)
-        glossary = _Glossary(site.terms, env, [doc[0] for doc in docs[n:]],
+        keys = [doc[0] for doc in docs[n:]]
+        glossary = _Glossary(site.terms, env, keys,
                              {t.slug: r for t, r in zip(site.terms, results[n:m], strict=True)},
-                             {key: r for (key, _, _), r in zip(summaries, results[m:], strict=True)}, found)
+                             {key: r for (key, _, _), r in zip(summaries, results[m:], strict=True)}, found,
+                             digest(keys))
         session.glossary = glossary
-    session.used[""] = digest(glossary.keys)  # the whole glossary's documents, as one
+    session.used[""] = glossary.keys_digest  # the whole glossary's documents, as one
     return RenderedContent({a.slug: r for a, r in zip(site.articles, results[:n], strict=True)},
                            glossary.definitions, glossary.changes)

@@ -176,8 +176,10 @@ def _prune(folder: Path, wanted: dict[str, bytes | Path]) -> set[str]:
                 break
             needed.add(name)
     base = len(str(folder)) + 1
+    seen: set[str] = set()  # every folder walked (bottom up, so also those removed below: they are not needed)
     for dirpath, dirnames, filenames in os.walk(folder, topdown=False):
         prefix = dirpath[base:].replace(os.sep, "/")
+        seen.add(prefix)
         for f in filenames:
             name = f"{prefix}/{f}" if prefix else f
             p = os.path.join(dirpath, f)
@@ -190,12 +192,7 @@ def _prune(folder: Path, wanted: dict[str, bytes | Path]) -> set[str]:
                 os.unlink(p)
             elif name not in needed:
                 shutil.rmtree(p)
-    return needed & _folders(folder)
-
-
-def _folders(folder: Path) -> set[str]:
-    base = len(str(folder)) + 1
-    return {dirpath[base:].replace(os.sep, "/") for dirpath, _, _ in os.walk(folder)}
+    return needed & seen
 
 
 def _listing(folder: Path) -> set[str]:

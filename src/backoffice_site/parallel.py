@@ -42,16 +42,11 @@ def ordered_map(fn: Callable[[int], R], n: int, *, jobs: int | None = None, min_
     # Interleaved chunks balance uneven items (long and short articles) across the workers.
     chunks: list[Sequence[int]] = [range(w, n, workers) for w in range(workers)]
     _FORKED["fn"] = fn
-    # Objects the workers inherit are shared copy-on-write, until something writes to them: the garbage
-    # collector's walk does (it updates every object's header), and would make each worker copy the whole
-    # heap. Frozen objects are never walked (the advice in the gc module's documentation for fork).
-    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             parts = pool.map(_run_chunk, chunks)
     finally:
         _FORKED.clear()
-        gc.unfreeze()
     out: list[R] = [None] * n  # type: ignore[list-item]
     for chunk, results in zip(chunks, parts, strict=True):
         for i, r in zip(chunk, results, strict=True):
@@ -61,7 +56,8 @@ def ordered_map(fn: Callable[[int], R], n: int, *, jobs: int | None = None, min_
 
 def _run_chunk(indices: Sequence[int]) -> list[Any]:
     # A worker lives for one batch: its garbage is freed by reference counts, and the collector's walks would
-    # only cost time (and copy inherited pages).
+    # only cost time — and copy every inherited page (a walk writes to each object's header, breaking the
+    # copy-on-write sharing with the parent).
     gc.disable()
     fn = _FORKED["fn"]
     return [fn(i) for i in indices]

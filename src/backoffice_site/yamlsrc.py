@@ -8,16 +8,14 @@ of becoming ``False``. Anchors/aliases are allowed, but expanding them is capped
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import yaml
 
+from backoffice_site import heap
 from backoffice_site.diagnostics import Diagnostics, Loc
 
 try:  # libyaml is 5-7x faster; the pure-Python loader is the fallback.
@@ -87,22 +85,8 @@ def _loc(path: str, mark: yaml.Mark | None, line_offset: int) -> Loc:
 
 def parse(text: str, path: str, diags: Diagnostics, line_offset: int = 0) -> YNode | None:
     """Parse one YAML document into position-carrying nodes; problems go to ``diags``."""
-    with paused_gc():
+    with heap.paused():
         return _parse(text, path, diags, line_offset)
-
-
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection inside: loading allocates millions of small objects and keeps them
-    all, and the collector would rescan them again and again (a 100,000-term file loaded 3x slower).
-    The objects made here hold no reference cycles, so nothing is left for the collector anyway."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _parse(text: str, path: str, diags: Diagnostics, line_offset: int) -> YNode | None:

@@ -94,8 +94,9 @@ def site_url(built_site: Path) -> Iterator[str]:
     yield from _serve(built_site)
 
 
-def _serve(folder: Path) -> Iterator[str]:
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
+def _serve(folder: Path, handler: type[SimpleHTTPRequestHandler] | None = None) -> Iterator[str]:
+    """``folder`` served on 127.0.0.1 by ``handler`` (default: quiet static files) while the fixture lives."""
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler or _QuietHandler, directory=str(folder)))
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{srv.server_port}/"

@@ -20,7 +20,6 @@ open). Accessibility, best practices and SEO are asserted everywhere.
 
 from __future__ import annotations
 
-import functools
 import gzip
 import io
 import json
@@ -30,17 +29,15 @@ import socket
 import statistics
 import subprocess
 import tempfile
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .conftest import CHROMIUM, NODE_MODULES, _QuietHandler, missing
+from .conftest import CHROMIUM, NODE_MODULES, _QuietHandler, _serve, missing
 
 pytestmark = pytest.mark.browser
 
@@ -96,12 +93,7 @@ class _HostLikeHandler(_QuietHandler):
 @pytest.fixture(scope="module")
 def host_url(built_site: Path) -> Iterator[str]:
     """The built site served as a static host serves it: gzip for text, HTTP/1.1 keep-alive."""
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_HostLikeHandler, directory=str(built_site)))
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}/"
-    srv.shutdown()
-    srv.server_close()
+    yield from _serve(built_site, _HostLikeHandler)
 
 
 def _free_port() -> int:
