@@ -1,6 +1,7 @@
 """Dev-server latency, measured the way an editor feels it.
 
     .venv/bin/python bench/devserver_latency.py [--root DIR] [--runs N] [--article content/articles/x.md]
+    .venv/bin/python bench/devserver_latency.py --root DIR --term [--runs N]
 
 Starts ``backoffice-site serve --port 0`` on the site (default: this repository) as a subprocess and reports:
 
@@ -13,7 +14,12 @@ e. found (with ``--search``): from the same write until the word is in the searc
    (every index chunk of every bundle the served search page loads, read over HTTP; chunks are fetched once
    per name, as their names are content hashes). The server indexes in the background (issue 12).
 
-Prints median, min and max of each in milliseconds, and puts the article back as it was.
+With ``--term``, the edit is to the summary of the first term of the first glossary file instead, and b.
+(page) is the time until *every* page that shows that summary serves the new text: the term page, the
+glossary page that lists it, and each article whose term card shows it (the pages are found first by a
+build of the site into a scratch folder, by the summary's text).
+
+Prints median, min and max of each in milliseconds, and puts the edited file back as it was.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -175,6 +182,31 @@ def article_url(path: Path, base: str) -> str:
     return f"{base}articles/{m.group(1) if m else path.stem}/"
 
 
+class TermEdit:
+    """The first term of the first glossary file: its summary line, and the pages that show it."""
+
+    def __init__(self, root: Path, base: str) -> None:
+        self.path = sorted((root / "content" / "glossary").glob("*.yaml"))[0]
+        text = self.path.read_text(encoding="utf-8")
+        m = re.search(r"^(\s+summary: )(.+)$", text, re.M)
+        if m is None:
+            raise SystemExit(f"{self.path}: no summary line")
+        self.line, self.summary = m.group(0), m.group(2).strip()
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run([sys.executable, "-m", "backoffice_site", "build", "--root", str(root), "--no-search",
+                            "--out", tmp], check=True, capture_output=True)
+            out = Path(tmp)
+            wanted = html.escape(self.summary, quote=False).encode()
+            self.urls = sorted(base + p.relative_to(out).as_posix().removesuffix("index.html")
+                               for p in out.rglob("*.html") if wanted in p.read_bytes())
+        if not self.urls:
+            raise SystemExit(f"no page shows {self.summary!r}")
+
+    def edited(self, original: bytes, marker: str) -> bytes:
+        text = original.decode()
+        return text.replace(self.line, self.line.rstrip() + marker, 1).encode()
+
+
 def summary(name: str, values: list[float]) -> str:
     if not values:
         return f"{name:<8} (no data)"
@@ -188,13 +220,17 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=20, help="edits to time (default: 20)")
     ap.add_argument("--article", help="article to edit, relative to the root (default: the first one)")
     ap.add_argument("--search", action="store_true", help="serve with the search index and time e. (found)")
+    ap.add_argument("--term", action="store_true",
+                    help="edit a term's summary instead, and wait for every page that shows it")
     args = ap.parse_args()
     root = args.root.resolve()
     article = root / args.article if args.article else sorted((root / "content" / "articles").glob("*.md"))[0]
-    original = article.read_bytes()
+    term = TermEdit(root, "/") if args.term else None
+    edited = term.path if term else article
+    original = edited.read_bytes()
 
     server = Server(root, args.search)
-    url = article_url(article, server.base)
+    urls = [server.base + u.removeprefix("/") for u in term.urls] if term else [article_url(article, server.base)]
     status, _ = server.get(server.base)
     start_ms = (time.perf_counter() - server.started) * 1000
     if status != 200:
@@ -218,14 +254,15 @@ def main() -> int:
             marker = f"benchmarker{i}x{tag}" if args.search else f"bench-marker-{i}-{tag}"
             mark = events.mark()
             written = time.perf_counter()
-            article.write_bytes(original + f"\n\n{marker}\n".encode())
+            edited.write_bytes(term.edited(original, marker) if term else original + f"\n\n{marker}\n".encode())
             # As a tab does: wait for the reload event, then fetch the page (polling the page meanwhile
             # would compete with the build for the server's interpreter and slow what it measures).
             reload_ms.append((events.wait("reload", mark) - written) * 1000)
-            while marker.encode() not in server.get(url)[1]:
-                if time.perf_counter() - written > WAIT:
-                    raise SystemExit(f"the page never showed the marker of run {i}")
-                time.sleep(0.005)
+            for url in urls:
+                while marker.encode() not in server.get(url)[1]:
+                    if time.perf_counter() - written > WAIT:
+                        raise SystemExit(f"{url} never showed the marker of run {i}")
+                    time.sleep(0.005)
             page_ms.append((time.perf_counter() - written) * 1000)
             while args.search and not server.index_has(marker.encode()):
                 if time.perf_counter() - written > WAIT * 4:
@@ -234,12 +271,14 @@ def main() -> int:
             if args.search:
                 found_ms.append((time.perf_counter() - written) * 1000)
     finally:
-        article.write_bytes(original)
+        edited.write_bytes(original)
         server.wait_idle()
         events.close()
         server.stop()
 
-    print(f"site {root} · article {article.relative_to(root)} · {args.runs} edits")
+    what = f"term summary in {edited.relative_to(root)} ({len(urls)} pages show it)" if term \
+        else f"article {article.relative_to(root)}"
+    print(f"site {root} · {what} · {args.runs} edits")
     print(summary("start", [start_ms]))
     print(summary("page", page_ms))
     print(summary("reload", reload_ms))

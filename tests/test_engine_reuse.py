@@ -16,7 +16,7 @@ import pytest
 from conftest import make_site, run_cli
 
 from backoffice_site.build import Builder, BuildOptions
-from backoffice_site.output import write_site
+from backoffice_site.output import write_site, write_tracked
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -73,6 +73,44 @@ def test_write_site_with_standby_matches_wanted_exactly(tmp_path: Path) -> None:
     assert _tree(out) == wanted
     assert not (out / "b").exists() and not (out / "c.txt").exists()
     assert not list(tmp_path.glob(".public*"))  # nothing left beside the output
+
+
+def test_tokens_spare_reading_unchanged_files_but_any_move_of_a_file_is_seen(tmp_path: Path) -> None:
+    out, standby = tmp_path / "public", tmp_path / "cache/standby"
+    files = {"a.html": b"AAAA", "b.html": b"BBBB", "c.html": b"CCCC"}
+    tokens = {"a.html": "ta", "b.html": "tb", "c.html": "tc"}
+    _, known = write_tracked(out, files, {}, standby, tokens, None)
+    assert set(known) == set(files)
+    # Changed in place with its size and time put back: the record stands for it, so it is not read (the
+    # same trust git's index and the no-change path give a file's size, time and inode).
+    a = out / "a.html"
+    st = os.stat(a)
+    a.write_bytes(b"XXXX")
+    os.utime(a, ns=(st.st_atime_ns, st.st_mtime_ns))
+    # Changed the ordinary way: its time moves, so it is read, found different and written again.
+    (out / "b.html").write_bytes(b"YYYY")
+    written, known = write_tracked(out, files, {}, standby, tokens, known)
+    assert _tree(out) == {"a.html": b"XXXX", "b.html": b"BBBB", "c.html": b"CCCC"}
+    assert written == 1
+    # A new token means new bytes whatever the file's stat says: compared, and written when different.
+    files2 = {**files, "a.html": b"AAAA"}
+    written, known = write_tracked(out, files2, {}, standby, {**tokens, "a.html": "ta2"}, known)
+    assert _tree(out) == files and written == 1
+    # Without the record nothing is trusted: every file is compared by its bytes.
+    (out / "c.html").write_bytes(b"ZZZZ")
+    os.utime(out / "c.html", ns=(st.st_atime_ns, os.stat(out / "a.html").st_mtime_ns))
+    written, _ = write_tracked(out, files, {}, standby, tokens, None)
+    assert _tree(out) == files and written == 1
+
+
+def test_cli_rebuild_after_tampering_with_the_output_restores_it(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    assert run_cli("build", "--root", root, "--no-search").code == 0
+    page = next((root / "public").rglob("index.html"))
+    page.write_bytes(page.read_bytes() + b"<!-- tampered -->")
+    _append(root, "content/articles/first.md", "\n追記の一文です。\n")
+    assert run_cli("build", "--root", root, "--no-search").code == 0
+    assert _tree(root / "public") == _cold(root, tmp_path)
 
 
 def test_glossary_json_is_plain_json_dumps(tmp_path: Path) -> None:

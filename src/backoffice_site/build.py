@@ -102,6 +102,9 @@ class BuildCache:
     # the Markdown documents' keys and the honest-dates lint's findings
     doc_keys: KeyMemo = field(default_factory=dict)
     dates: dict[str, Any] = field(default_factory=dict)
+    # the output folder as last written: which files hold which pages, so they are not read again (output)
+    written: tuple[str, output.Written] = field(default_factory=lambda: ("", {}))
+    template_refs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # see Renderer.template_digests
 
 
 class Builder:
@@ -171,7 +174,17 @@ class Builder:
 
         hashes = static_hashes(statics)
         if self.renderer is None or self.renderer.config != content.config:
-            self.renderer = Renderer(root, content.config, hashes)  # compiled templates are kept between builds
+            # compiled templates are kept between builds, and between processes in the cache folder
+            # (a folder per engine fingerprint: Jinja keys its files by template and source only, not by the
+            # environment's options, which belong to this engine's version); only a build that writes keeps it
+            jinja = opts.cache_dir / "jinja" / digest(self.cache_key) \
+                if opts.cache_dir is not None and opts.out is not None else None
+            if jinja is not None:
+                try:
+                    jinja.mkdir(parents=True, exist_ok=True)
+                except OSError:
+                    jinja = None  # not kept: templates are compiled again next time
+            self.renderer = Renderer(root, content.config, hashes, cache_dir=jinja, refs=c.template_refs)
         renderer = self.renderer
         renderer.static_hashes = hashes
         shared = digest((__version__, sorted(hashes.items())))
@@ -198,10 +211,15 @@ class Builder:
                                                 result.diagnostics))
             try:
                 standby = opts.cache_dir / STANDBY if opts.cache_dir is not None else None
-                result.written = output.write_site(opts.out, files, statics, standby)
+                # what each page's bytes are: the key it was rendered from (see _render)
+                tokens = {p: rec[:3] for p, rec in c.pages.items() if p in files}
+                tokens[headers.FILE] = ("headers", c.headers[0])
+                known = c.written[1] if c.written[0] == str(opts.out) else None
+                result.written, record = output.write_tracked(opts.out, files, statics, standby, tokens, known)
             except output.OutputError as exc:
                 result.diagnostics.append(Diagnostic(Loc(str(opts.out)), Severity.ERROR, str(exc)))
             else:
+                c.written = (str(opts.out), record)
                 self.save_cache()
                 self._record_written(result, diags.sorted())
         result.seconds = time.perf_counter() - started

@@ -10,8 +10,10 @@ import ctypes
 import errno
 import os
 import shutil
+import stat
 import sys
 import tempfile
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 
 from backoffice_site.diagnostics import Diagnostics, Loc
@@ -47,12 +49,29 @@ def static_files(static_dir: Path, diags: Diagnostics | None = None) -> dict[str
     return out
 
 
+Sig = tuple[int, int, int]  # (size, mtime_ns, inode): what the CLI's no-change path trusts too (manifest)
+Written = dict[str, tuple[Hashable, Sig]]  # output name → (what its bytes are, the file's Sig after the write)
+
+
 def write_site(out_dir: Path, files: dict[str, bytes], statics: dict[str, Path], standby: Path | None = None) -> int:
-    """Make ``out_dir`` hold exactly ``files`` and ``statics``; returns how many files were (re)written.
+    """``write_tracked`` without tokens; returns how many files were (re)written."""
+    return write_tracked(out_dir, files, statics, standby)[0]
+
+
+def write_tracked(out_dir: Path, files: dict[str, bytes], statics: dict[str, Path], standby: Path | None = None,
+                  tokens: Mapping[str, Hashable] | None = None, known: Written | None = None) -> tuple[int, Written]:
+    """Make ``out_dir`` hold exactly ``files`` and ``statics``; returns how many files were (re)written and
+    the record to pass as ``known`` next time.
 
     The new tree is assembled in a folder beside the output and swapped in whole. Files whose bytes did not
     change are hard-linked from the old output instead of written again, and when nothing changed at all
     the old output is left alone: a no-change rebuild writes nothing.
+
+    **Tokens.** Whether an output file already holds the wanted bytes is found by reading it, unless the
+    caller names what the bytes are: ``tokens`` (output name → a value that stands for exactly those bytes,
+    such as the digest a page was rendered from) and ``known`` (this function's record of the last write).
+    A file whose token is the recorded one and whose (size, mtime, inode) are still those recorded right
+    after the write is not read again; any other file is compared byte for byte.
 
     **Standby.** With ``standby`` (a folder in the build cache, on the output's file system), after a swap the
     old tree is kept there instead of being deleted, and the next build assembles its tree *there*: most of its
@@ -66,19 +85,34 @@ def write_site(out_dir: Path, files: dict[str, bytes], statics: dict[str, Path],
     if not parent.is_dir():
         raise OutputError(f"the output folder's parent {parent} does not exist; create it first")
     wanted: dict[str, bytes | Path] = {**statics, **files}
-    unchanged = _unchanged(out_dir, wanted)
-    if unchanged is not None and len(unchanged) == len(wanted) and _listing(out_dir) == set(wanted):
-        return 0
+    tokens = tokens or {}
+    live = _unchanged(out_dir, wanted, tokens, known or {})
+    if live is not None and len(live) == len(wanted) and _listing(out_dir) == set(wanted):
+        return 0, _record(tokens, live, {})
     if standby is not None and not _same_device(standby.parent, parent):
         standby = None  # a folder can only be swapped within one file system
     lock = _lock(standby) if standby is not None else None
     if lock is None:
         standby = None  # another build is using it (two builds at once): work in a fresh folder
     try:
-        return _write(out_dir, wanted, unchanged, standby)
+        return _write(out_dir, wanted, live, standby, tokens)
     finally:
         if lock is not None:
             os.close(lock)  # closing the descriptor releases the lock
+
+
+def _sig(st: os.stat_result) -> Sig:
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+def _record(tokens: Mapping[str, Hashable], kept: dict[str, Sig], fresh: dict[str, Sig]) -> Written:
+    """What ``known`` will be next time: the files that have a token, with their Sig in the new output."""
+    out: Written = {}
+    for name, token in tokens.items():
+        sig = fresh.get(name) or kept.get(name)
+        if sig is not None:
+            out[name] = (token, sig)
+    return out
 
 
 def _lock(standby: Path) -> int | None:
@@ -99,30 +133,34 @@ def _lock(standby: Path) -> int | None:
     return fd
 
 
-def _write(out_dir: Path, wanted: dict[str, bytes | Path], unchanged: set[str] | None,
-           standby: Path | None) -> int:
+def _write(out_dir: Path, wanted: dict[str, bytes | Path], live: dict[str, Sig] | None,
+           standby: Path | None, tokens: Mapping[str, Hashable]) -> tuple[int, Written]:
     parent = out_dir.parent
-    reuse = unchanged is not None and standby is not None and standby.is_dir() and not standby.is_symlink()
+    reuse = live is not None and standby is not None and standby.is_dir() and not standby.is_symlink()
     try:
         tmp = standby if reuse and standby is not None else \
             Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
     except OSError as exc:
         raise OutputError(f"cannot create a folder in {parent}: {exc.strerror}") from exc
     written = 0
+    kept: dict[str, Sig] = {}  # unchanged files: the output's own file, linked (its Sig does not move)
+    fresh: dict[str, Sig] = {}  # files written now
     try:
-        folders = _prune(tmp, wanted) if reuse else {""}
+        folders, held = _prune(tmp, wanted) if reuse else ({""}, {})
         for name in sorted(wanted):
             dest = tmp / name
             folder = name.rpartition("/")[0]
             if folder not in folders:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 folders.add(folder)
-            if unchanged and name in unchanged:
-                if reuse and _same_file(dest, out_dir / name):
+            if live and name in live:
+                if held.get(name) == live[name][2]:  # the standby already holds the output's own file
+                    kept[name] = live[name]
                     continue
                 try:
                     _remove(dest, reuse)
                     os.link(out_dir / name, dest)
+                    kept[name] = live[name]
                     continue
                 except OSError:
                     pass  # file systems without hard links: copy instead
@@ -132,6 +170,8 @@ def _write(out_dir: Path, wanted: dict[str, bytes | Path], unchanged: set[str] |
                 shutil.copyfile(data, dest)
             else:
                 dest.write_bytes(data)
+            if name in tokens:
+                fresh[name] = _sig(os.stat(dest))
             written += 1
         os.chmod(tmp, 0o755)
         swap_in(tmp, out_dir, keep=standby)
@@ -140,7 +180,7 @@ def _write(out_dir: Path, wanted: dict[str, bytes | Path], unchanged: set[str] |
             shutil.rmtree(tmp, ignore_errors=True)  # (a standby tree is left: the next build sets it right)
         raise OutputError(f"writing the site failed ({exc.strerror or exc}); {out_dir} is unchanged") \
             from exc
-    return written
+    return written, _record(tokens, kept, fresh)
 
 
 def _same_device(a: Path, b: Path) -> bool:
@@ -157,17 +197,10 @@ def _remove(path: Path, maybe: bool) -> None:
             os.unlink(path)
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        sa, sb = os.lstat(a), os.stat(b)
-    except OSError:
-        return False
-    return (sa.st_ino, sa.st_dev) == (sb.st_ino, sb.st_dev)
-
-
-def _prune(folder: Path, wanted: dict[str, bytes | Path]) -> set[str]:
+def _prune(folder: Path, wanted: dict[str, bytes | Path]) -> tuple[set[str], dict[str, int]]:
     """Remove from ``folder`` every file that is not wanted (and anything that is not a regular file or a
-    folder), and every folder no wanted file needs; returns the folders that remain ('' for the top)."""
+    folder), and every folder no wanted file needs; returns the folders that remain ('' for the top) and the
+    inode of each file that remains (from the directory listing: no stat per file)."""
     needed = {""}
     for name in wanted:
         while "/" in name:
@@ -175,24 +208,27 @@ def _prune(folder: Path, wanted: dict[str, bytes | Path]) -> set[str]:
             if name in needed:
                 break
             needed.add(name)
-    base = len(str(folder)) + 1
-    seen: set[str] = set()  # every folder walked (bottom up, so also those removed below: they are not needed)
-    for dirpath, dirnames, filenames in os.walk(folder, topdown=False):
-        prefix = dirpath[base:].replace(os.sep, "/")
-        seen.add(prefix)
-        for f in filenames:
-            name = f"{prefix}/{f}" if prefix else f
-            p = os.path.join(dirpath, f)
-            if name not in wanted or not os.path.isfile(p) or os.path.islink(p):
-                os.unlink(p)
-        for d in dirnames:
-            name = f"{prefix}/{d}" if prefix else d
-            p = os.path.join(dirpath, d)
-            if os.path.islink(p):
-                os.unlink(p)
-            elif name not in needed:
-                shutil.rmtree(p)
-    return needed & seen
+    held: dict[str, int] = {}
+    kept: set[str] = set()
+
+    def walk(path: str, prefix: str) -> None:
+        with os.scandir(path) as it:
+            entries = list(it)
+        for e in entries:
+            name = f"{prefix}/{e.name}" if prefix else e.name
+            if e.is_dir(follow_symlinks=False):
+                if name in needed:
+                    kept.add(name)
+                    walk(e.path, name)
+                else:
+                    shutil.rmtree(e.path)
+            elif name in wanted and e.is_file(follow_symlinks=False):
+                held[name] = e.inode()
+            else:
+                os.unlink(e.path)  # not wanted, a symlink, or not a regular file
+
+    walk(str(folder), "")
+    return kept | {""}, held
 
 
 def _listing(folder: Path) -> set[str]:
@@ -204,21 +240,29 @@ def _listing(folder: Path) -> set[str]:
     return out
 
 
-def _unchanged(out_dir: Path, wanted: dict[str, bytes | Path]) -> set[str] | None:
-    """Names whose file in ``out_dir`` already has the wanted bytes (None when there is no output yet)."""
+def _unchanged(out_dir: Path, wanted: dict[str, bytes | Path], tokens: Mapping[str, Hashable],
+               known: Written) -> dict[str, Sig] | None:
+    """The files of ``out_dir`` that already hold the wanted bytes, with their Sig (None when there is no
+    output yet). A file with the recorded token and Sig is taken as it is (see ``write_tracked``)."""
     if not out_dir.is_dir():
         return None
-    same = set()
+    same: dict[str, Sig] = {}
     for name, data in wanted.items():
         old = out_dir / name
         try:
-            if old.is_symlink() or not old.is_file():
+            st = os.lstat(old)
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            sig = _sig(st)
+            rec = known.get(name)
+            if rec is not None and name in tokens and rec == (tokens[name], sig):
+                same[name] = sig
                 continue
             if isinstance(data, Path):
-                if old.stat().st_size == data.stat().st_size and old.read_bytes() == data.read_bytes():
-                    same.add(name)
-            elif old.stat().st_size == len(data) and old.read_bytes() == data:
-                same.add(name)
+                if st.st_size == data.stat().st_size and old.read_bytes() == data.read_bytes():
+                    same[name] = sig
+            elif st.st_size == len(data) and old.read_bytes() == data:
+                same[name] = sig
         except OSError:
             continue
     return same

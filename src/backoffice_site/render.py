@@ -37,7 +37,11 @@ def date_ja(d: dt.date | PartialDate | None) -> str:
 class Renderer:
     """Owns the one Jinja environment; the template API is everything registered here."""
 
-    def __init__(self, root: Path, config: SiteConfig, static_hashes: dict[str, str]):
+    def __init__(self, root: Path, config: SiteConfig, static_hashes: dict[str, str], *,
+                 cache_dir: Path | None = None, refs: dict[str, tuple[str, ...]] | None = None):
+        """``cache_dir``: where Jinja keeps compiled templates between processes (its own bytecode cache,
+        checked against each template's source); ``refs``: the memo of which templates each one uses, kept
+        by the caller between processes (keyed by a digest of the source)."""
         self.root = root
         self.templates_dir = root / "templates"
         self.config = config
@@ -48,6 +52,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache_dir)) if cache_dir is not None else None,
         )
         self.env.filters["jsonld"] = jsonld
         self.env.filters["date_ja"] = date_ja
@@ -55,7 +60,7 @@ class Renderer:
         self.env.globals["abs_url"] = self.abs_url
         self.static_hashes = static_hashes  # replaced on each build; the environment is kept
         self.env.globals["asset"] = self.asset
-        self._refs: dict[str, tuple[str, ...]] = {}  # template source digest → templates it references
+        self._refs = refs if refs is not None else {}  # template source digest → templates it references
         # Phrase breaks in what templates print ({{ title | phrase }}); Markdown comes marked (phrase.py)
         self.env.filters["phrase"] = PhraseFilter(PhraseBreaker())  # memo lives as long as the templates
 
