@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -212,10 +212,11 @@ class Builder:
             try:
                 standby = opts.cache_dir / STANDBY if opts.cache_dir is not None else None
                 # what each page's bytes are: the key it was rendered from (see _render)
-                tokens = {p: rec[:3] for p, rec in c.pages.items() if p in files}
+                tokens: dict[str, Hashable] = {p: rec[:3] for p, rec in c.pages.items() if p in files}
                 tokens[headers.FILE] = ("headers", c.headers[0])
-                known = c.written[1] if c.written[0] == str(opts.out) else None
-                result.written, record = output.write_tracked(opts.out, files, statics, standby, tokens, known)
+                last_write = c.written[1] if c.written[0] == str(opts.out) else None
+                result.written, record = output.write_tracked(opts.out, files, statics, standby, tokens,
+                                                              last_write)
             except output.OutputError as exc:
                 result.diagnostics.append(Diagnostic(Loc(str(opts.out)), Severity.ERROR, str(exc)))
             else:
