@@ -50,7 +50,8 @@ STANDBY = "standby"  # the previous output, kept in the cache folder for the nex
 @dataclass
 class BuildResult:
     diagnostics: list[Diagnostic]
-    files: dict[str, bytes] = field(default_factory=dict)  # generated files by output path
+    # generated files by output path: their bytes, or (a CLI rebuild) the output file that already holds them
+    files: dict[str, bytes | Path] = field(default_factory=dict)
     statics: dict[str, Path] = field(default_factory=dict)  # static files by output path
     articles: int = 0
     terms: int = 0
@@ -90,8 +91,9 @@ class BuildCache:
 
     load: load.LoadMemo = field(default_factory=dict)
     markdown: MarkdownCache = field(default_factory=dict)
-    # path → (template or "", digest of the template and those it uses, digest of the view, bytes)
-    pages: dict[str, tuple[str, str, str, bytes]] = field(default_factory=dict)
+    # path → (template or "", digest of the template and those it uses, digest of the view, bytes). The bytes
+    # are not persisted (None in a new process): the output folder holds them, see ``Builder._stored``.
+    pages: dict[str, tuple[str, str, str, bytes | None]] = field(default_factory=dict)
     reads: dict[str, frozenset[Key]] = field(default_factory=dict)  # path → inputs its view read
     versions: dict[Key, str] = field(default_factory=dict)  # input → digest when last read
     shared: str = ""  # digest of what every page depends on (engine, static file hashes)
@@ -105,6 +107,8 @@ class BuildCache:
     # the output folder as last written: which files hold which pages, so they are not read again (output)
     written: tuple[str, output.Written] = field(default_factory=lambda: ("", {}))
     template_refs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # see Renderer.template_digests
+    # page path → (its record key, the static files it references by fingerprinted URL): for ``_headers``
+    assets: dict[str, tuple[tuple[str, str, str], tuple[str, ...]]] = field(default_factory=dict)
 
 
 class Builder:
@@ -139,8 +143,25 @@ class Builder:
         return self._cache
 
     def save_cache(self) -> None:
+        """Persist the cache, without the pages' bytes: the output just written holds them (``_stored``), and
+        they were most of the file (51 of 84 MB on the medium corpus), written and read on every CLI build."""
         if self.opts.cache_dir is not None:
-            cache.save(self.opts.cache_dir, self.cache_key, {"cache": self.cache})
+            c = self.cache
+            lean = dataclasses.replace(c, pages={p: (rec[0], rec[1], rec[2], None) for p, rec in c.pages.items()})
+            cache.save(self.opts.cache_dir, self.cache_key, {"cache": lean})
+
+    def _stored(self, path: str, rec: tuple[str, str, str, bytes | None]) -> bytes | Path | None:
+        """A page's bytes as the cache has them, or else the output file recorded (``written``) as holding
+        exactly them and not moved since; None when neither: the page is rendered again."""
+        if rec[3] is not None:
+            return rec[3]
+        out, c = self.opts.out, self.cache
+        if out is None or c.written[0] != str(out):
+            return None
+        known = c.written[1].get(path)
+        if known is None or known[0] != rec[:3]:
+            return None
+        return output.trusted(out, path, known[1])
 
     def build(self, changed: Iterable[str | Path] | None = None) -> BuildResult:
         """Run every stage, collect every problem; write only when nothing is wrong.
@@ -259,16 +280,31 @@ class Builder:
     def _record_written(self, result: BuildResult, raw: list[Diagnostic]) -> None:
         o = self.opts
         if o.cache_dir is not None and o.out is not None:
+            outputs = {name: rec[1] for name, rec in self.cache.written[1].items()}  # as just written
             manifest.save(o.cache_dir, manifest.record(manifest.key_for(o), o.root, o.out, tuple(raw),
-                                                       result.pages, result.articles, result.terms))
+                                                       result.pages, result.articles, result.terms, outputs))
 
-    def _headers(self, files: dict[str, bytes], hashes: dict[str, str], base_path: str) -> bytes:
-        """``_headers`` for static hosts (headers.py), made again only when a page or a static file changed:
-        it scans every page for the fingerprinted asset URLs it uses."""
+    def _headers(self, files: dict[str, bytes | Path], hashes: dict[str, str], base_path: str) -> bytes:
+        """``_headers`` for static hosts (headers.py). Which fingerprinted static files each page references is
+        kept per page by its record key, so only pages rendered this time are scanned."""
         c = self.cache
-        key = digest((sorted((p, rec[2]) for p, rec in c.pages.items()), sorted(hashes.items()), base_path))
-        if c.headers[0] != key:
-            c.headers = (key, headers.headers_file(files, hashes, base_path))
+        assets: dict[str, tuple[tuple[str, str, str], tuple[str, ...]]] = {}
+        used: set[str] = set()
+        for path, data in files.items():
+            rec = c.pages.get(path)
+            if not path.endswith(".html") or rec is None:
+                continue
+            key = rec[:3]
+            memo = c.assets.get(path)
+            names = memo[1] if memo is not None and memo[0] == key else \
+                headers.fingerprinted(output.content(data), hashes, base_path)
+            assets[path] = (key, names)
+            used.update(names)
+        c.assets = assets
+        present = tuple(n for n in headers.TEXT_TYPES if n in files)
+        inputs = digest((sorted(used), present, base_path))
+        if c.headers[0] != inputs:
+            c.headers = (inputs, headers.headers_file(sorted(used), present, base_path))
         return c.headers[1]
 
     def _pages_to_view(self, ls: LinkedSite, specs: list[PageSpec], shared: str,
@@ -295,16 +331,18 @@ class Builder:
         return {p for p, keys in c.reads.items() if not keys.isdisjoint(moved)}
 
     def _render(self, ls: LinkedSite, specs: list[PageSpec], look: set[str], renderer: Renderer,
-                tdigests: dict[str, str], shared: str, diags: Diagnostics) -> tuple[dict[str, bytes], tuple[str, ...]]:
+                tdigests: dict[str, str], shared: str,
+                diags: Diagnostics) -> tuple[dict[str, bytes | Path], tuple[str, ...]]:
         c = self.cache
-        files: dict[str, bytes] = {}
-        fresh_pages: dict[str, tuple[str, str, str, bytes]] = {}
+        files: dict[str, bytes | Path] = {}
+        fresh_pages: dict[str, tuple[str, str, str, bytes | None]] = {}
         fresh_reads: dict[str, frozenset[Key]] = {}
         todo: list[PageSpec] = []
         for spec in specs:
             hit = c.pages.get(spec.path)
-            if spec.path not in look and hit is not None:
-                files[spec.path] = hit[3]
+            kept = self._stored(spec.path, hit) if spec.path not in look and hit is not None else None
+            if kept is not None and hit is not None:
+                files[spec.path] = kept
                 fresh_pages[spec.path] = hit
                 fresh_reads[spec.path] = c.reads[spec.path]
             else:
@@ -321,8 +359,9 @@ class Builder:
             # asset URLs carry the static files' hashes (``shared``): a page shows them through the globals
             key = (template, tdigests.get(template, ""), digest((shared, page.path, template, page.view)))
             hit = c.pages.get(spec.path)
-            if hit is not None and hit[:3] == key:
-                return _Viewed(versions, key, None, (), rendered=False)
+            kept = self._stored(spec.path, hit) if hit is not None and hit[:3] == key else None
+            if kept is not None:
+                return _Viewed(versions, key, kept, (), rendered=False)
             if page.write is not None:
                 return _Viewed(versions, key, page.write(page.view), (), rendered=True)
             local = Diagnostics()
@@ -335,12 +374,12 @@ class Builder:
             diags.extend(v.found)
             fresh_reads[spec.path] = frozenset(v.versions)
             if not v.rendered:
-                hit = c.pages[spec.path]
-                files[spec.path] = hit[3]
-                fresh_pages[spec.path] = hit
+                assert v.data is not None
+                files[spec.path] = v.data
+                fresh_pages[spec.path] = c.pages[spec.path]
                 continue
             rendered.append(spec.path)
-            if v.data is not None:
+            if isinstance(v.data, bytes):
                 files[spec.path] = v.data
                 fresh_pages[spec.path] = (*v.key, v.data)
             else:
@@ -356,7 +395,7 @@ class _Viewed:
 
     versions: dict[Key, str]
     key: tuple[str, str, str]
-    data: bytes | None
+    data: bytes | Path | None
     found: tuple[Diagnostic, ...]
     rendered: bool
 

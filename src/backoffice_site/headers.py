@@ -25,23 +25,21 @@ TEXT_TYPES = {
 }
 
 
-def fingerprinted(pages: dict[str, bytes], hashes: dict[str, str], base_path: str) -> list[str]:
-    """The static files some page references by their fingerprinted URL, by output path."""
-    html = [data for name, data in pages.items() if name.endswith(".html")]
-    return sorted(name for name, v in hashes.items()
-                  if any(f"{base_path}{name}?v={v}".encode() in data for data in html))
+def fingerprinted(page: bytes, hashes: dict[str, str], base_path: str) -> tuple[str, ...]:
+    """The static files this page references by their fingerprinted URL, by output path."""
+    return tuple(sorted(name for name, v in hashes.items() if f"{base_path}{name}?v={v}".encode() in page))
 
 
-def headers_file(files: dict[str, bytes], hashes: dict[str, str], base_path: str) -> bytes:
-    """The ``_headers`` file for the output made of ``files`` (generated) and the statics in ``hashes``."""
+def headers_file(fingerprinted: list[str], present: tuple[str, ...], base_path: str) -> bytes:
+    """The ``_headers`` file for an output whose pages reference the static files ``fingerprinted`` by their
+    fingerprinted URL, and which holds the files ``present`` of TEXT_TYPES."""
     lines = ["# Made by backoffice-site for Netlify and Cloudflare Pages (docs/deploy.md). Paths are the URL",
              f"# paths the pages use (base path {base_path}).", "",
              f"{base_path}*", "  X-Content-Type-Options: nosniff", ""]
-    for name in fingerprinted(files, hashes, base_path):
+    for name in fingerprinted:
         lines += [f"{base_path}{name}", f"  {IMMUTABLE}", ""]
     for folder in HASHED_BUNDLE_FOLDERS:
         lines += [f"{base_path}{folder}*", f"  {IMMUTABLE}", ""]
-    for name, ctype in TEXT_TYPES.items():
-        if name in files:
-            lines += [f"{base_path}{name}", f"  Content-Type: {ctype}", ""]
+    for name in present:
+        lines += [f"{base_path}{name}", f"  Content-Type: {TEXT_TYPES[name]}", ""]
     return "\n".join(lines).encode("utf-8")

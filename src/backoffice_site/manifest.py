@@ -110,5 +110,8 @@ def search_switched_off() -> bool:
 
 
 def record(key: tuple[Any, ...], root: Path, out: Path, diagnostics: tuple[Diagnostic, ...], pages: int,
-           articles: int, terms: int) -> Manifest:
-    return Manifest(key, scan(*inputs_of(root)), scan(out), time.time_ns(), diagnostics, pages, articles, terms)
+           articles: int, terms: int, outputs: dict[str, tuple[int, int, int]] | None = None) -> Manifest:
+    """``outputs``: the output's files (name under ``out``) with their (size, mtime, inode), when the writer
+    has them (output.write_tracked); else the output folder is walked."""
+    written = scan(out) if outputs is None else {os.path.join(out, name): sig for name, sig in outputs.items()}
+    return Manifest(key, scan(*inputs_of(root)), written, time.time_ns(), diagnostics, pages, articles, terms)

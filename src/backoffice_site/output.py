@@ -50,15 +50,18 @@ def static_files(static_dir: Path, diags: Diagnostics | None = None) -> dict[str
 
 
 Sig = tuple[int, int, int]  # (size, mtime_ns, inode): what the CLI's no-change path trusts too (manifest)
-Written = dict[str, tuple[Hashable, Sig]]  # output name → (what its bytes are, the file's Sig after the write)
+# output name → (what its bytes are, or None when the caller did not say; the file's Sig after the write)
+Written = dict[str, tuple[Hashable | None, Sig]]
 
 
-def write_site(out_dir: Path, files: dict[str, bytes], statics: dict[str, Path], standby: Path | None = None) -> int:
+def write_site(out_dir: Path, files: dict[str, bytes | Path], statics: dict[str, Path],
+               standby: Path | None = None) -> int:
     """``write_tracked`` without tokens; returns how many files were (re)written."""
     return write_tracked(out_dir, files, statics, standby)[0]
 
 
-def write_tracked(out_dir: Path, files: dict[str, bytes], statics: dict[str, Path], standby: Path | None = None,
+def write_tracked(out_dir: Path, files: dict[str, bytes | Path], statics: dict[str, Path],
+                  standby: Path | None = None,
                   tokens: Mapping[str, Hashable] | None = None, known: Written | None = None) -> tuple[int, Written]:
     """Make ``out_dir`` hold exactly ``files`` and ``statics``; returns how many files were (re)written and
     the record to pass as ``known`` next time.
@@ -101,18 +104,29 @@ def write_tracked(out_dir: Path, files: dict[str, bytes], statics: dict[str, Pat
             os.close(lock)  # closing the descriptor releases the lock
 
 
+def content(data: bytes | Path) -> bytes:
+    """A wanted file's bytes (a Path: a file that holds them, such as a static file or a kept output file)."""
+    return data if isinstance(data, bytes) else data.read_bytes()
+
+
+def trusted(out_dir: Path, name: str, sig: Sig) -> Path | None:
+    """``out_dir``'s file ``name`` when it is a regular file whose (size, mtime, inode) are ``sig``."""
+    path = out_dir / name
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return path if stat.S_ISREG(st.st_mode) and _sig(st) == sig else None
+
+
 def _sig(st: os.stat_result) -> Sig:
     return st.st_size, st.st_mtime_ns, st.st_ino
 
 
 def _record(tokens: Mapping[str, Hashable], kept: dict[str, Sig], fresh: dict[str, Sig]) -> Written:
-    """What ``known`` will be next time: the files that have a token, with their Sig in the new output."""
-    out: Written = {}
-    for name, token in tokens.items():
-        sig = fresh.get(name) or kept.get(name)
-        if sig is not None:
-            out[name] = (token, sig)
-    return out
+    """What ``known`` will be next time: every file of the new output with its token and its Sig (the CLI's
+    no-change record takes the Sigs from here instead of walking the output again)."""
+    return {name: (tokens.get(name), sig) for part in (kept, fresh) for name, sig in part.items()}
 
 
 def _lock(standby: Path) -> int | None:
@@ -170,8 +184,7 @@ def _write(out_dir: Path, wanted: dict[str, bytes | Path], live: dict[str, Sig] 
                 shutil.copyfile(data, dest)
             else:
                 dest.write_bytes(data)
-            if name in tokens:
-                fresh[name] = _sig(os.stat(dest))
+            fresh[name] = _sig(os.stat(dest))
             written += 1
         os.chmod(tmp, 0o755)
         swap_in(tmp, out_dir, keep=standby)

@@ -39,6 +39,7 @@ from pathlib import Path
 
 from backoffice_site.diagnostics import Diagnostic, Loc, Severity
 from backoffice_site.manifest import SEARCH_SWITCH, search_switched_off
+from backoffice_site.output import content
 from backoffice_site.pagefind_service import Cancelled, Service, ServiceError
 
 __all__ = [
@@ -229,11 +230,11 @@ class Indexer:
         self._lock = threading.Lock()  # guards the list of parts the lanes take from
         self.problem = ""
 
-    def add(self, path: str, data: bytes) -> None:
-        """A page is ready (pages that are not indexed are ignored)."""
+    def add(self, path: str, data: bytes | Path) -> None:
+        """A page is ready (pages that are not indexed are ignored); a Path is a file holding its bytes."""
         name = self.part_of.get(path)
         if name is not None:
-            self.parts[name].pages[path] = data
+            self.parts[name].pages[path] = content(data)
 
     def _digest(self, part: _Part) -> str:
         h = hashlib.blake2b(f"{self.binary}\0{self.dirs[part.name]}\0{CHUNK_SIZE}".encode(), digest_size=16)
@@ -328,7 +329,7 @@ def start(pages: Sequence[tuple[str, str | None]], memo: SearchMemo | None) -> I
     return None if disabled() else Indexer(pages, memo)
 
 
-def index_files(files: Mapping[str, bytes], templates: Mapping[str, str], memo: SearchMemo,
+def index_files(files: Mapping[str, bytes | Path], templates: Mapping[str, str], memo: SearchMemo,
                 diagnostics: list[Diagnostic]) -> dict[str, bytes]:
     """The build's search step: the bundles' files for these pages (``templates``: output path → template
     or ""), each part made again only when its pages changed (``memo``); {} when search is switched off."""

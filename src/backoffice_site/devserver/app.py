@@ -28,6 +28,7 @@ from backoffice_site.devserver.requests import (
     split_path,
 )
 from backoffice_site.diagnostics import Severity
+from backoffice_site.output import content
 from backoffice_site.watcher import ChangeKind, classify
 
 # ---------------------------------------------------------------------------------------------------------
@@ -56,7 +57,10 @@ def snapshot_after(prev: Snapshot | None, result: BuildResult, static_root: Path
     errors = tuple(d.format() for d in result.diagnostics if d.severity is Severity.ERROR)
     if result.ok:
         base = result.linked.site.content.config.base_path if result.linked is not None else "/"
-        fresh = Snapshot(MappingProxyType(dict(result.files)), MappingProxyType(dict(result.statics)),
+        # (a build without an output folder, as the server's, has every page's bytes in memory: content()
+        # only ever returns them here)
+        files = {name: content(data) for name, data in result.files.items()}
+        fresh = Snapshot(MappingProxyType(files), MappingProxyType(dict(result.statics)),
                          static_root, base, prev.epoch if prev else 0)
         # the index stays until its refresh is done: a search finds the last indexed text meanwhile
         return replace(fresh, search=prev.search, search_dirs=prev.search_dirs) if prev else fresh

@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 from backoffice_site import search
@@ -40,7 +41,7 @@ class Bundle:
 @dataclass(frozen=True)
 class _Job:
     generation: int
-    files: Mapping[str, bytes]
+    files: Mapping[str, bytes | Path]
     templates: Mapping[str, str]  # output path → template ("" for none)
 
 
@@ -62,7 +63,7 @@ class SearchRefresher:
         self._thread = threading.Thread(target=self._loop, name="bos-search", daemon=True)
         self._thread.start()
 
-    def submit(self, files: Mapping[str, bytes], templates: Mapping[str, str]) -> None:
+    def submit(self, files: Mapping[str, bytes | Path], templates: Mapping[str, str]) -> None:
         """Index these pages next; supersedes any build submitted earlier (and the refresh running now)."""
         with self._lock:
             self._generation += 1
