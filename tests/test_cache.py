@@ -87,3 +87,55 @@ def test_check_does_not_write_the_cache(site) -> None:  # type: ignore[no-untype
     root = site()
     assert run_cli("check", "--root", root).code == 0
     assert not (root / ".cache").exists()
+
+
+def test_entry_log_appends_what_changed_and_survives_a_cut_tail(tmp_path: Path) -> None:
+    key = ("test", 1)
+    log = cache.EntryLog(tmp_path, key)
+    assert log.load() == {}
+    entries = {f"k{i}": ("doc", i, "x" * 1000) for i in range(50)}
+    assert log.save(entries)
+    whole = (tmp_path / cache.LOG).stat().st_size
+    # a new process: reads it back, then appends one added and one dropped entry
+    log = cache.EntryLog(tmp_path, key)
+    assert log.load() == entries
+    inode = (tmp_path / cache.LOG).stat().st_ino
+    entries = {**{k: v for k, v in entries.items() if k != "k0"}, "new": ("doc", -1, "y")}
+    assert log.save(entries)
+    grown = (tmp_path / cache.LOG).stat()
+    assert grown.st_ino == inode and 0 < grown.st_size - whole < 500  # appended, not written again
+    assert cache.EntryLog(tmp_path, key).load() == entries
+    # a build killed while appending leaves a cut record: reading stops before it, the next save rewrites
+    data = (tmp_path / cache.LOG).read_bytes()
+    (tmp_path / cache.LOG).write_bytes(data + data[-40:-10])
+    log = cache.EntryLog(tmp_path, key)
+    assert log.load() == entries
+    assert log.save({**entries, "more": 1})
+    assert cache.EntryLog(tmp_path, key).load() == {**entries, "more": 1}
+    assert (tmp_path / cache.LOG).stat().st_ino != inode
+    # another engine's file is not used
+    assert cache.EntryLog(tmp_path, ("test", 2)).load() == {}
+
+
+def test_entry_log_is_compacted_after_many_appends(tmp_path: Path) -> None:
+    log = cache.EntryLog(tmp_path, ("k",))
+    log.load()
+    for i in range(100):  # (keys are digests of their entries: a new entry comes with a new key)
+        entries = {f"a{i}": i, f"b{i}": -i} if i % 2 else {f"a{i}": i}
+        assert log.save(entries)
+        assert cache.EntryLog(tmp_path, ("k",)).load() == entries
+    assert (tmp_path / cache.LOG).stat().st_size < 4000  # not a hundred records long
+
+
+def test_cli_edit_appends_the_changed_document(site) -> None:  # type: ignore[no-untyped-def]
+    root = site()
+    assert run_cli("build", "--root", root, "--no-search").code == 0
+    log = root / ".cache/backoffice-site" / cache.LOG
+    before = log.stat()
+    article = next((root / "content/articles").glob("*.md"))
+    article.write_text(article.read_text(encoding="utf-8") + "\n追記の一文です。\n", encoding="utf-8")
+    assert run_cli("build", "--root", root, "--no-search").code == 0
+    after = log.stat()
+    assert after.st_ino == before.st_ino and after.st_size > before.st_size
+    fresh = Builder(opts(root, out=root / "public"))
+    assert fresh.build().rendered_pages == 0  # everything, the edited document included, came from the cache

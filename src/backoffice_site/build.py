@@ -120,6 +120,8 @@ class Builder:
         self.renderer: Renderer | None = None
         self.cache_key = cache.fingerprint((str(opts.root), opts.base_url, opts.drafts))
         self._cache: BuildCache | None = None  # loaded on first use: the no-change path does not need it
+        # the Markdown stage's documents, kept beside the cache file and appended to (cache.EntryLog)
+        self._documents = cache.EntryLog(opts.cache_dir, self.cache_key) if opts.cache_dir is not None else None
         self._last: LinkedSite | None = None  # the previous build's linked site, in this process
         self._markdown = MarkdownSession()  # what the Markdown stage keeps between builds, in this process
         self._lint_memo: dict[str, Any] = {}  # what each lint keeps between builds (lints.LintInput.memo)
@@ -138,17 +140,23 @@ class Builder:
             # version was not bumped: a development checkout)
             whole = isinstance(found, BuildCache) and all(f.name in found.__dict__ for f in dataclasses.fields(found))
             self._cache = found if whole and isinstance(found, BuildCache) else BuildCache()
+            if self._documents is not None:
+                self._cache.markdown = self._documents.load()
             self._markdown.keys = self._cache.doc_keys
             self._lint_memo["dates"] = self._cache.dates
         return self._cache
 
     def save_cache(self) -> None:
         """Persist the cache, without the pages' bytes: the output just written holds them (``_stored``), and
-        they were most of the file (51 of 84 MB on the medium corpus), written and read on every CLI build."""
+        they were most of the file (51 of 84 MB on the medium corpus), written and read on every CLI build.
+        The rendered documents go to their own file, to which a build appends what it added."""
         if self.opts.cache_dir is not None:
             c = self.cache
-            lean = dataclasses.replace(c, pages={p: (rec[0], rec[1], rec[2], None) for p, rec in c.pages.items()})
+            lean = dataclasses.replace(c, pages={p: (rec[0], rec[1], rec[2], None) for p, rec in c.pages.items()},
+                                       markdown={})
             cache.save(self.opts.cache_dir, self.cache_key, {"cache": lean})
+            if self._documents is not None:
+                self._documents.save(c.markdown)
 
     def _stored(self, path: str, rec: tuple[str, str, str, bytes | None]) -> bytes | Path | None:
         """A page's bytes as the cache has them, or else the output file recorded (``written``) as holding

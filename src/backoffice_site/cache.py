@@ -9,8 +9,10 @@ read from the site's own folder, which is as trusted as the templates next to it
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
+import struct
 import sys
 import tempfile
 from importlib import metadata
@@ -29,7 +31,7 @@ def fingerprint(options: tuple[Any, ...]) -> tuple[Any, ...]:
             libs.append((dist, metadata.version(dist)))
         except metadata.PackageNotFoundError:
             libs.append((dist, None))
-    return ("backoffice-site-cache", 9, __version__, sys.version, tuple(libs), options)
+    return ("backoffice-site-cache", 10, __version__, sys.version, tuple(libs), options)
 
 
 def load(folder: Path, key: tuple[Any, ...]) -> dict[str, Any] | None:
@@ -64,3 +66,89 @@ def save(folder: Path, key: tuple[Any, ...], payload: dict[str, Any]) -> bool:
     except OSError:
         return False
     return True
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Content-addressed entries, appended
+
+LOG = "documents.log"
+_HEAD = struct.Struct("<Q16s")  # each record: its length and a digest of its bytes, then a pickle
+
+
+class EntryLog:
+    """A cache of entries whose key is a digest of what made them (the Markdown stage's documents): an entry
+    never changes, so a build appends only the entries it added and the keys it dropped instead of writing
+    them all again. One CLI edit used to re-pickle 20 MB of rendered documents (the medium corpus) to
+    change one. The first record is the cache key; a record that is cut short or does not match its
+    digest ends the reading (a build killed while appending), and the next save writes the file afresh.
+    Loaded entries are checked like the rest of the cache: a foreign or damaged file is ignored."""
+
+    def __init__(self, folder: Path, key: tuple[Any, ...]):
+        self.path = folder / LOG
+        self.key = key
+        self._saved: set[str] = set()  # the keys the file holds now, as far as this process knows
+        self._records = 0
+        self._whole = False  # the file read to its end and made by this engine: appending is safe
+
+    def load(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        try:
+            data = self.path.read_bytes()
+        except OSError:
+            return out
+        pos, records = 0, []
+        while pos + _HEAD.size <= len(data):
+            size, check = _HEAD.unpack_from(data, pos)
+            body = data[pos + _HEAD.size:pos + _HEAD.size + size]
+            if len(body) != size or hashlib.blake2b(body, digest_size=16).digest() != check:
+                break
+            records.append(body)
+            pos += _HEAD.size + size
+        try:
+            if not records or pickle.loads(records[0]) != self.key:
+                return {}
+            for body in records[1:]:
+                added, removed = pickle.loads(body)
+                out.update(added)
+                for k in removed:
+                    out.pop(k, None)
+        except Exception:  # an engine's own file that does not unpickle: start afresh
+            return {}
+        self._saved, self._records, self._whole = set(out), len(records), pos == len(data)
+        return out
+
+    def save(self, entries: dict[str, Any]) -> bool:
+        """Append what changed since the file was read or last saved (or write it whole when it grew too
+        long, was damaged or is missing). A file that cannot be written is not an error."""
+        added = {k: v for k, v in entries.items() if k not in self._saved}
+        removed = tuple(k for k in self._saved if k not in entries)
+        if not added and not removed and self._whole:
+            return True
+        try:
+            if not self._whole or self._records > 64 or len(removed) * 2 > len(entries):
+                self._rewrite(entries)
+            else:
+                with self.path.open("ab") as f:
+                    f.write(_record(pickle.dumps((added, removed), protocol=pickle.HIGHEST_PROTOCOL)))
+                self._records += 1
+        except OSError:
+            self._whole = False
+            return False
+        self._saved = set(entries)
+        return True
+
+    def _rewrite(self, entries: dict[str, Any]) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(_record(pickle.dumps(self.key, protocol=pickle.HIGHEST_PROTOCOL)))
+                f.write(_record(pickle.dumps((entries, ()), protocol=pickle.HIGHEST_PROTOCOL)))
+            os.replace(tmp, self.path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        self._records, self._whole = 2, True
+
+
+def _record(body: bytes) -> bytes:
+    return _HEAD.pack(len(body), hashlib.blake2b(body, digest_size=16).digest()) + body
