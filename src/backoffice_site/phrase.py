@@ -34,7 +34,7 @@ import hashlib
 import html
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
@@ -67,8 +67,7 @@ VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "l
                   "track", "wbr"})
 
 
-@dataclass(frozen=True)
-class _Piece:
+class _Piece(NamedTuple):  # a tuple: a page makes hundreds of them, and a frozen dataclass is slow to make
     text: str  # decoded text (an entity such as &amp; decodes to one piece of its own)
     start: int  # source offset of the piece
     raw: bool  # text maps one to one onto the source (False for a character reference)
@@ -115,7 +114,9 @@ class _Scanner:
         self.segment = segment
         self.stack: list[str] = []  # open elements
         self.kept: list[bool] = []  # for each open element: is it a <span class="nobr">
+        self.nobr = 0  # how many of them are
         self.run: list[_Piece] = []
+        self.run_marked = False  # some piece of the run may take a break (most runs are body text: none)
         self.existing: set[int] = set()  # text offsets in the run where a <wbr> already is
         self.inserts: list[tuple[int, int, str]] = []  # (source offset, order at that offset, markup)
         self.opaque = 0
@@ -152,7 +153,11 @@ class _Scanner:
     def _data(self, start: int, end: int) -> None:
         if self.annotation:
             return
-        marked, kept, src, at = self._marked(), any(self.kept), self.source, start
+        marked, kept, src, at = self._marked(), self.nobr > 0, self.source, start
+        self.run_marked = self.run_marked or marked
+        if src.find("&", start, end) < 0:  # no character reference: one piece (most text)
+            self.run.append(_Piece(src[start:end], start, True, marked, kept))
+            return
         for ref in _REF.finditer(src, start, end):
             if ref.start() > at:
                 self.run.append(_Piece(src[at:ref.start()], at, True, marked, kept))
@@ -163,9 +168,13 @@ class _Scanner:
 
     def _flush(self) -> None:
         run, existing = self.run, self.existing
-        self.run, self.existing = [], set()
-        if not any(p.marked for p in run):
+        if not self.run_marked:
+            if run:
+                self.run = []
+            if existing:
+                self.existing = set()
             return
+        self.run, self.existing, self.run_marked = [], set(), False
         text = "".join(p.text for p in run)
         if not text.strip():
             return
@@ -206,6 +215,7 @@ class _Scanner:
     def _enter(self, tag: str, kept: bool = False) -> None:
         self.stack.append(tag)
         self.kept.append(kept)
+        self.nobr += kept
         self.opaque += tag in OPAQUE
         self.short += tag in SHORT_TEXT
         self.body += tag in BODY_TEXT
@@ -213,7 +223,7 @@ class _Scanner:
 
     def _leave(self) -> str:
         tag = self.stack.pop()
-        self.kept.pop()
+        self.nobr -= self.kept.pop()
         self.opaque -= tag in OPAQUE
         self.short -= tag in SHORT_TEXT
         self.body -= tag in BODY_TEXT
