@@ -31,7 +31,7 @@ def fingerprint(options: tuple[Any, ...]) -> tuple[Any, ...]:
             libs.append((dist, metadata.version(dist)))
         except metadata.PackageNotFoundError:
             libs.append((dist, None))
-    return ("backoffice-site-cache", 10, __version__, sys.version, tuple(libs), options)
+    return ("backoffice-site-cache", 11, __version__, sys.version, tuple(libs), options)
 
 
 def load(folder: Path, key: tuple[Any, ...]) -> dict[str, Any] | None:

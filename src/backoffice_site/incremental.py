@@ -36,8 +36,18 @@ def _loc(obj: Loc) -> tuple[Any, ...]:
     return str, ("",)
 
 
+_MEMO = "_digest_of_kept_fields"
+
+
 def _kept(obj: Any) -> tuple[Any, ...]:
-    return tuple, (tuple(getattr(obj, name) for name in _kept_fields(type(obj))),)
+    """A frozen dataclass with DIGEST_SKIP stands in a digest for the digest of its other fields, computed once
+    per object and kept on it (a term appears in the views of a dozen pages and in several inputs' values:
+    pickling its sources and see-also each time was most of what a cold build spent on digests)."""
+    memo = obj.__dict__.get(_MEMO)
+    if memo is None:
+        memo = digest(tuple(getattr(obj, name) for name in _kept_fields(type(obj))))
+        obj.__dict__[_MEMO] = memo  # a frozen dataclass: the fields, and so the digest, never change
+    return str, (memo,)
 
 
 class _Reducers(dict[type, Any]):
@@ -49,7 +59,9 @@ class _Reducers(dict[type, Any]):
         if issubclass(cls, Loc):
             self[cls] = _loc
             return _loc
-        if getattr(cls, "DIGEST_SKIP", None) is not None and dataclasses.is_dataclass(cls):
+        params = getattr(cls, "__dataclass_params__", None)
+        if getattr(cls, "DIGEST_SKIP", None) is not None and params is not None and params.frozen \
+                and hasattr(cls, "__dict__") and "__slots__" not in cls.__dict__:
             self[cls] = _kept
             return _kept
         raise KeyError(cls)  # pickled as usual

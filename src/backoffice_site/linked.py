@@ -18,7 +18,7 @@ import functools
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from backoffice_site import glossary_index, kana, timeline
 from backoffice_site.incremental import Key, Reads, digest
@@ -32,6 +32,8 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class ArticleSummary:
     """What lists, neighbours and backlinks show of an article (never its body)."""
+
+    DIGEST_SKIP: ClassVar[frozenset[str]] = frozenset()  # none left out; digested once (incremental._kept)
 
     slug: str
     title: str
@@ -50,6 +52,8 @@ class ArticleSummary:
 class TermSummary:
     """What lists, toggletips and neighbours show of a term (never its definition)."""
 
+    DIGEST_SKIP: ClassVar[frozenset[str]] = frozenset()  # none left out; digested once (incremental._kept)
+
     slug: str
     name: str
     reading: str
@@ -65,6 +69,8 @@ class TermSummary:
 
 @dataclass(frozen=True)
 class GroupSummary:
+    DIGEST_SKIP: ClassVar[frozenset[str]] = frozenset()  # none left out; digested once (incremental._kept)
+
     slug: str
     name: str
     description: str
