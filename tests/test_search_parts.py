@@ -3,6 +3,7 @@ parts whose pages changed."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import ClassVar
 
@@ -41,6 +42,16 @@ def test_the_search_page_knows_the_bundles_from_the_page_counts(articles: int, t
     assert dirs[1:] == [f"pagefind/{n}/" for n in names[1:]]
 
 
+def test_a_small_site_is_one_part_and_the_search_page_loads_one_bundle() -> None:
+    small = search.plan(_pages(12, 113))  # this repository's size
+    assert set(small.values()) == {"site"} and len(small) == 125
+    assert search.bundle_dirs(12, 113) == ["pagefind/"]
+    # one page over the line: terms and articles apart again
+    n = search.TOGETHER
+    assert set(search.plan(_pages(n - 99, 100)).values()) == {"terms", "articles"}
+    assert len(search.bundle_dirs(n - 99, 100)) == 2
+
+
 def test_an_edit_keeps_every_page_in_its_part_and_an_added_page_moves_few() -> None:
     before = search.plan(_pages(1800, 10))
     assert search.plan(list(reversed(_pages(1800, 10)))) == before  # order of the pages does not matter
@@ -62,6 +73,8 @@ def test_a_rebuild_reindexes_only_the_part_whose_pages_changed(tmp_path: Path, m
         pytest.skip("no Pagefind binary")
     monkeypatch.delenv(search.SWITCH, raising=False)
     monkeypatch.setattr(search, "Service", _CountingService)
+    # parts as a large site has them (this small fixture would be one part: TOGETHER)
+    monkeypatch.setattr(search, "PUBLISHED", dataclasses.replace(search.PUBLISHED, together=0))
     root = make_site(tmp_path / "site")
     out = tmp_path / "out"
     builder = build.Builder(build.BuildOptions(root=root, out=out))

@@ -228,7 +228,7 @@ def test_every_url_starts_with_the_base_path_under_a_sub_path(subpath: Path) -> 
     assert all((ln.get("href") or "").startswith(SUB) for ln in feed.iter(f"{ATOM}link"))
     assert f"Sitemap: {SUB}sitemap.xml" in (subpath / "robots.txt").read_text(encoding="utf-8")
     app = next(el for el in parse_html(subpath / "search/index.html").iter() if el.get("id") == "search-app")
-    assert app.get("data-bundles") == "/project/pagefind/ /project/pagefind/articles/"
+    assert app.get("data-bundles") == "/project/pagefind/"  # a small site: one part (search.TOGETHER)
     assert app.get("data-base") == "/project/"
 
 
@@ -302,14 +302,12 @@ def test_build_writes_a_pagefind_index(built: Path) -> None:
     bundle = built / "pagefind"
     assert (bundle / "pagefind.js").is_file()
     assert (bundle / "pagefind-entry.json").is_file()
-    # two parts, terms first: the search page loads the first bundle and merges the other
+    # a small site is one part (search.TOGETHER; tests/test_search_parts.py covers the parts of larger ones)
     app = next(el for el in parse_html(built / "search/index.html").iter() if el.get("id") == "search-app")
-    assert app.get("data-bundles") == "/pagefind/ /pagefind/articles/"
-    counts = []
-    for folder in (bundle, bundle / "articles"):
-        entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
-        counts.append(entry["languages"]["ja"]["page_count"])
-    assert counts == [6, 4]  # term pages, then articles; each text once (the glossary only repeats summaries)
+    assert app.get("data-bundles") == "/pagefind/"
+    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert entry["languages"]["ja"]["page_count"] == 10  # 6 term pages and 4 articles, each text once
+    assert not (bundle / "articles").exists()
     assert not list(bundle.rglob("pagefind-ui.js"))  # Pagefind's UI, which the site never loads, is left out
 
 
