@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Cold build, this tree against an earlier commit, interleaved (issue 11: "cold build no slower than today").
+#
+#   bench/cold_ab.sh [BASE_COMMIT] [PAIRS] [SIZE]      # defaults: 240e52a (the code issue 11 measured), 3, medium
+#
+# Each side builds the same generated corpus with its own templates and static files (as bench/gen_corpus.py
+# makes it), with this checkout's virtualenv. Every run starts from a fresh copy of the corpus in a new
+# folder, after `sync` and a pause: right after `rm -rf` of an output, ext4 spends up to two seconds finding
+# inodes for the next one in the same block group (recently_deleted), which would measure the disk's
+# history rather than the build. Prints one line per run: wall seconds, user+system CPU seconds, peak RSS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BASE=${1:-240e52a}
+PAIRS=${2:-3}
+SIZE=${3:-medium}
+PY=$PWD/.venv/bin/python
+WORK=$(mktemp -d)
+trap 'git worktree remove --force "$WORK/base" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
+
+git worktree add -q --detach "$WORK/base" "$BASE"
+(cd "$WORK/base" && "$PY" bench/gen_corpus.py "$SIZE" "$WORK/corpus-base" >/dev/null)
+"$PY" bench/gen_corpus.py "$SIZE" "$WORK/corpus-head" >/dev/null
+
+for i in $(seq "$PAIRS"); do
+  for side in base head; do
+    if [ "$side" = base ]; then src=$WORK/base/src; else src=$PWD/src; fi
+    run=$WORK/run-$side-$i
+    cp -r "$WORK/corpus-$side" "$run"
+    sync
+    sleep 20
+    PYTHONPATH=$src /usr/bin/time -f "$side ($([ "$side" = base ] && echo "$BASE" || git rev-parse --short HEAD)) %e s wall, %U+%S s CPU, %M KB peak" \
+      "$PY" -m backoffice_site build --root "$run" --no-search >/dev/null 2>"$WORK/err"
+    tail -1 "$WORK/err"
+    rm -rf "$run"
+  done
+done
