@@ -21,6 +21,7 @@ R = TypeVar("R")
 # Set in the parent immediately before forking and cleared right after: the one way to hand a forked
 # worker state without pickling it. Nothing else reads or writes it.
 _FORKED: dict[str, Any] = {}
+CHUNKS_PER_WORKER = 8
 
 
 def cpu_count() -> int:
@@ -39,12 +40,15 @@ def ordered_map(fn: Callable[[int], R], n: int, *, jobs: int | None = None, min_
     workers = min(jobs or cpu_count(), max(1, n // max(1, min_items // 2)))
     if workers <= 1 or n < min_items or not _can_fork():
         return [fn(i) for i in range(n)]
-    # Interleaved chunks balance uneven items (long and short articles) across the workers.
-    chunks: list[Sequence[int]] = [range(w, n, workers) for w in range(workers)]
+    # Interleaved chunks spread uneven items (long and short articles, a few big listing pages) evenly, and
+    # several chunks per worker, handed out as workers finish, even out the rest: with one chunk each, one
+    # worker of a cold medium build finished 0.22 s after the other.
+    count = min(n, workers * CHUNKS_PER_WORKER)
+    chunks: list[Sequence[int]] = [range(c, n, count) for c in range(count)]
     _FORKED["fn"] = fn
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(_run_chunk, chunks)
+            parts = pool.map(_run_chunk, chunks, chunksize=1)
     finally:
         _FORKED.clear()
     out: list[R] = [None] * n  # type: ignore[list-item]
