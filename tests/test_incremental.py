@@ -87,6 +87,7 @@ EDITS: list[Edit] = [
     _sub("content/site.yaml", "title: テストサイト", "title: 改名したサイト"),  # site.yaml
     _sub(A2, "---\n\n", "---\n\n[[存在しない用語]]\n"),  # an error: the build fails …
     _sub(A2, "[[存在しない用語]]\n", ""),  # … and is fixed
+    _sub(G1, "group: 業務\n", "group: 業務全般\n"),  # a group renamed (every entry of it links its name)
 ]
 
 
@@ -141,3 +142,19 @@ def test_an_unchanged_site_renders_nothing_and_one_edit_renders_its_pages(tmp_pa
     EDITS[6](root)  # OJT's summary: also the toggletip list of the one article that uses it
     two = b.build(changed=[G1])
     assert "articles/first/index.html" in two.rendered and "articles/second/index.html" not in two.rendered
+
+
+def test_a_term_added_renders_its_neighbours_not_every_term_page(tmp_path: Path) -> None:
+    root = make_site(tmp_path / "site")
+    b = Builder(BuildOptions(root=root, jobs=1, search=False))
+    first = b.build()
+    assert first.ok
+    terms = [p for p in first.files if p.startswith("glossary/") and p.count("/") == 2 and "/group/" not in p]
+    EDITS[13](root)  # 休憩 added to 労働: a new term page, its gojūon neighbours, the lists
+    added = b.build(changed=[G2])
+    assert added.ok and "glossary/kyukei/index.html" in added.rendered
+    redone = [p for p in terms if p in added.rendered]
+    # the new page's neighbours (their pager links it) may change; an entry's group link does not
+    assert len(redone) <= 2, redone
+    cold = Builder(BuildOptions(root=root, jobs=1, search=False)).build()
+    assert added.files == cold.files

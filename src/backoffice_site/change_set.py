@@ -32,10 +32,15 @@ class LastBuild:
     backlinks: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
+def _every_site(ls: LinkedSite) -> set[Key]:
+    """The inputs always looked at: the whole-site lists, and each group's link (ten small values)."""
+    return {*WHOLE_SITE, *(("group_link", g.slug) for g in ls.site.groups)}
+
+
 def in_process(prev: LinkedSite, ls: LinkedSite) -> set[Key]:
     """Inputs that may differ between two linked sites: those of items whose values are not equal, and
     every whole-site list (cheap to digest)."""
-    keys: set[Key] = set(WHOLE_SITE)
+    keys = _every_site(ls)
     old_a = prev._articles
     for a in ls.site.articles:
         r = ls.rendered.articles[a.slug]
@@ -67,7 +72,7 @@ def from_files(ls: LinkedSite, root: Path, digests: dict[str, str], doc_keys: di
     the same Markdown key (``doc_keys``: same text, same link environment) is the same article with the same
     rendering; the glossary likewise, as a whole (a term's slug and see-also depend on the other terms).
     Backlinks are compared as lists of slugs, plus those naming a changed article (they show its title)."""
-    keys: set[Key] = set(WHOLE_SITE)
+    keys = _every_site(ls)
     now, before = digests, last.files
     glossary = str(root / "content" / "glossary") + os.sep
     if doc_keys.get("") != last.doc_keys.get("") or any(

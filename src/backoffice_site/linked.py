@@ -94,6 +94,21 @@ def group_summary(g: Group) -> GroupSummary:
 
 
 @dataclass(frozen=True)
+class GroupLink:
+    """What a term entry shows of its group: a link with the group's name (not the group's terms, so a term
+    added elsewhere in the glossary leaves every other entry's view as it was)."""
+
+    DIGEST_SKIP: ClassVar[frozenset[str]] = frozenset()  # none left out; digested once (incremental._kept)
+
+    slug: str
+    name: str
+
+    @property
+    def url(self) -> str:
+        return f"glossary/group/{self.slug}/"
+
+
+@dataclass(frozen=True)
 class RenderedContent:
     articles: dict[str, Rendered]  # by article slug
     definitions: dict[str, Rendered]  # by term slug
@@ -185,6 +200,9 @@ class LinkedSite:
 
     def groups(self, r: Reads) -> tuple[GroupSummary, ...]:
         return self.read(r, ("groups",))  # type: ignore[no-any-return]
+
+    def group_link(self, r: Reads, slug: str) -> GroupLink | None:
+        return self.read(r, ("group_link", slug))  # type: ignore[no-any-return]
 
     def today_(self, r: Reads) -> dt.date:
         return self.read(r, ("today",))  # type: ignore[no-any-return]
@@ -299,6 +317,9 @@ class LinkedSite:
             return tuple(self._summary(self._articles[s]) for s in self.backlinks.get(key[1], ()))
         if kind == "groups":
             return tuple(group_summary(g) for g in self.site.groups)
+        if kind == "group_link":
+            g = next((g for g in self.site.groups if g.slug == key[1]), None)
+            return GroupLink(g.slug, g.name) if g else None
         if kind == "pages":
             return self.pages
         if kind == "listings":
@@ -326,12 +347,13 @@ class LinkedSite:
 
 
 _MISSING = object()
-_WHOLE_GLOSSARY = frozenset({"terms", "term_order", "groups"})  # values made of site.terms / site.groups only
+# values made of site.terms / site.groups only
+_WHOLE_GLOSSARY = frozenset({"terms", "term_order", "groups", "group_link"})
 # Inputs made only of strings, numbers, dates, tuples and frozen dataclasses of those: for them ``==``
 # means "pickles to the same bytes", so an equal value may stand for the new one. The others (an article
 # or a term with its rendered HTML, the timeline's entries, the config) must be the very same objects.
 _PLAIN = frozenset({"articles", "article_sig", "article_order", "terms", "term_sig", "term_order", "backlinks",
-                    "groups", "pages", "today", "listed_at"})
+                    "groups", "group_link", "pages", "today", "listed_at"})
 
 
 def _same(kind: str, old: Any, new: Any) -> bool:

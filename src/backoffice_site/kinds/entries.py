@@ -24,6 +24,6 @@ def entry_view(ls: LinkedSite, r: Reads, slugs: Iterable[str]) -> tuple[list[Ter
         see_also[slug] = also
         backlinks[slug] = ls.linked_from(r, slug)
     by_slug = {s: ls.term_summary(r, s) for also in see_also.values() for s in also}
-    group_of = {g.slug: g for g in ls.groups(r)}
+    group_of = {t.group: ls.group_link(r, t.group) for t in terms}  # the listed terms' groups only
     return terms, {"definitions": definitions, "see_also": see_also, "by_slug": by_slug,
                    "backlinks": backlinks, "group_of": group_of}
