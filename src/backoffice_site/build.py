@@ -317,12 +317,14 @@ class Builder:
 
     def _pages_to_view(self, ls: LinkedSite, specs: list[PageSpec], shared: str,
                        digests: dict[str, str]) -> set[str]:
-        """The pages whose view must be built again: every page when what all pages share changed or the
-        page set moved, else those that read an input whose digest changed (the reverse index)."""
+        """The pages whose view must be built again: every page when what all pages share changed, else the
+        new pages and those that read an input whose digest changed (the reverse index). A page that is
+        gone is dropped by ``_render``; the page set itself is an input (``("pages",)``, the sitemap's)."""
         c = self.cache
         paths = {s.path for s in specs}
-        if c.shared != shared or set(c.reads) != paths:
+        if c.shared != shared:
             return paths
+        new = paths - c.reads.keys()
         prev = self._last
         if prev is not None:  # same process: only inputs whose values are not equal can have changed
             candidates = change_set.in_process(prev, ls)
@@ -335,8 +337,8 @@ class Builder:
             places = {("listed_at", t.slug) for t in ls.site.terms}
             moved |= {k for k in places if c.versions.get(k) != ls.version(k)}
         if not moved:
-            return set()
-        return {p for p, keys in c.reads.items() if not keys.isdisjoint(moved)}
+            return new
+        return new | {p for p, keys in c.reads.items() if p in paths and not keys.isdisjoint(moved)}
 
     def _render(self, ls: LinkedSite, specs: list[PageSpec], look: set[str], renderer: Renderer,
                 tdigests: dict[str, str], shared: str,
