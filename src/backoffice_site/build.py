@@ -187,7 +187,7 @@ class Builder:
             return fast
         opts, root, c = self.opts, self.opts.root, self.cache
         diags = Diagnostics()
-        known = _changed_files(root, changed)
+        known = change_set.changed_files(root, changed)
         content = load.load_content(root, diags, base_url=opts.base_url, drafts=opts.drafts, memo=c.load,
                                     changed=known, walks=self._walks)
         site = self._resolve(content, diags)
@@ -293,22 +293,10 @@ class Builder:
                                                        result.pages, result.articles, result.terms, outputs))
 
     def _headers(self, files: dict[str, bytes | Path], hashes: dict[str, str], base_path: str) -> bytes:
-        """``_headers`` for static hosts (headers.py). Which fingerprinted static files each page references is
-        kept per page by its record key, so only pages rendered this time are scanned."""
+        """``_headers`` for static hosts (headers.py), made again only when what it lists changed."""
         c = self.cache
-        assets: dict[str, tuple[tuple[str, str, str], tuple[str, ...]]] = {}
-        used: set[str] = set()
-        for path, data in files.items():
-            rec = c.pages.get(path)
-            if not path.endswith(".html") or rec is None:
-                continue
-            key = rec[:3]
-            memo = c.assets.get(path)
-            names = memo[1] if memo is not None and memo[0] == key else \
-                headers.fingerprinted(output.content(data), hashes, base_path)
-            assets[path] = (key, names)
-            used.update(names)
-        c.assets = assets
+        c.assets, used = headers.assets_by_page(files, {p: rec[:3] for p, rec in c.pages.items()}, c.assets,
+                                                hashes, base_path)
         present = tuple(n for n in headers.TEXT_TYPES if n in files)
         inputs = digest((sorted(used), present, base_path))
         if c.headers[0] != inputs:
@@ -408,20 +396,6 @@ class _Viewed:
     data: bytes | Path | None
     found: tuple[Diagnostic, ...]
     rendered: bool
-
-
-def _changed_files(root: Path, changed: Iterable[str | Path] | None) -> frozenset[Path] | None:
-    """The changed files as the loader names them; None (look at every file) when a change names a folder
-    (or anything without a file suffix), which may stand for files the watcher did not list one by one."""
-    if changed is None:
-        return None
-    out = set()
-    for p in changed:
-        full = root / p
-        if full.is_dir() or not full.suffix:
-            return None
-        out.add(full)
-    return frozenset(out)
 
 
 def build(opts: BuildOptions) -> BuildResult:

@@ -11,6 +11,7 @@ of the whole site (lists, the config, today) are always candidates: there are fe
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,3 +93,17 @@ def from_files(ls: LinkedSite, root: Path, digests: dict[str, str], doc_keys: di
         if last.backlinks.get(slug) != back:
             keys.add(("backlinks", slug))
     return keys
+
+
+def changed_files(root: Path, changed: Iterable[str | Path] | None) -> frozenset[Path] | None:
+    """The changed files as the loader names them; None (look at every file) when a change names a folder
+    (or anything without a file suffix), which may stand for files the watcher did not list one by one."""
+    if changed is None:
+        return None
+    out = set()
+    for p in changed:
+        full = root / p
+        if full.is_dir() or not full.suffix:
+            return None
+        out.add(full)
+    return frozenset(out)

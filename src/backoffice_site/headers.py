@@ -14,6 +14,10 @@ carries no charset by default get an explicit UTF-8 one.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
+from pathlib import Path
+from typing import Any
+
 FILE = "_headers"
 IMMUTABLE = "Cache-Control: public, max-age=31536000, immutable"
 HASHED_BUNDLE_FOLDERS = ("pagefind/index/", "pagefind/fragment/", "pagefind/filter/")
@@ -23,6 +27,25 @@ TEXT_TYPES = {
     "robots.txt": "text/plain; charset=utf-8",
     "glossary.json": "application/json; charset=utf-8",
 }
+
+
+def assets_by_page(files: Mapping[str, bytes | Path], keys: Mapping[str, Hashable],
+                   memo: dict[str, tuple[Any, tuple[str, ...]]], hashes: dict[str, str],
+                   base_path: str) -> tuple[dict[str, tuple[Any, tuple[str, ...]]], set[str]]:
+    """Per HTML page, the static files it references by fingerprinted URL (kept in ``memo`` by the page's
+    render key ``keys[path]``, so only pages rendered this time are scanned), and all of them together."""
+    out: dict[str, tuple[Any, tuple[str, ...]]] = {}
+    used: set[str] = set()
+    for path, data in files.items():
+        key = keys.get(path)
+        if not path.endswith(".html") or key is None:
+            continue
+        hit = memo.get(path)
+        names = hit[1] if hit is not None and hit[0] == key else \
+            fingerprinted(data if isinstance(data, bytes) else data.read_bytes(), hashes, base_path)
+        out[path] = (key, names)
+        used.update(names)
+    return out, used
 
 
 def fingerprinted(page: bytes, hashes: dict[str, str], base_path: str) -> tuple[str, ...]:

@@ -14,10 +14,11 @@ from typing import Any
 
 from backoffice_site.incremental import Reads
 from backoffice_site.kinds import Page, PageSpec, abs_url, plain
-from backoffice_site.linked import ArticleSummary, LinkedSite
+from backoffice_site.linked import LinkedSite
 from backoffice_site.markdown_render import Rendered
 from backoffice_site.model import Term
 from backoffice_site.resolve import Site
+from backoffice_site.summaries import ArticleSummary
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 ATOM_NS = "http://www.w3.org/2005/Atom"
