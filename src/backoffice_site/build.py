@@ -42,7 +42,7 @@ from backoffice_site.markdown_stage import KeyMemo, MarkdownCache, render_markdo
 from backoffice_site.markdown_stage import Session as MarkdownSession
 from backoffice_site.model import Content
 from backoffice_site.options import BuildOptions as BuildOptions  # re-exported: callers build with it
-from backoffice_site.render import Renderer, static_hashes
+from backoffice_site.render import Renderer, bytecode_folder, static_hashes
 
 STANDBY = "standby"  # the previous output, kept in the cache folder for the next write (output.write_site)
 
@@ -163,13 +163,21 @@ class Builder:
         exactly them and not moved since; None when neither: the page is rendered again."""
         if rec[3] is not None:
             return rec[3]
-        out, c = self.opts.out, self.cache
-        if out is None or c.written[0] != str(out):
-            return None
-        known = c.written[1].get(path)
-        if known is None or known[0] != rec[:3]:
+        written, out = self._last_write(), self.opts.out
+        known = written.get(path) if written is not None else None
+        if out is None or known is None or known[0] != rec[:3]:
             return None
         return output.trusted(out, path, known[1])
+
+    def _last_write(self) -> output.Written | None:
+        """The record of the last write, when it was to this build's output folder."""
+        o, c = self.opts.out, self.cache
+        return c.written[1] if o is not None and c.written[0] == str(o) else None
+
+    def _bytecode_dir(self) -> Path | None:
+        """Where Jinja keeps compiled templates; only a build that writes keeps them."""
+        o = self.opts
+        return bytecode_folder(o.cache_dir, digest(self.cache_key)) if o.out is not None else None
 
     def build(self, changed: Iterable[str | Path] | None = None) -> BuildResult:
         """Run every stage, collect every problem; write only when nothing is wrong.
@@ -204,16 +212,8 @@ class Builder:
         hashes = static_hashes(statics)
         if self.renderer is None or self.renderer.config != content.config:
             # compiled templates are kept between builds, and between processes in the cache folder
-            # (a folder per engine fingerprint: Jinja keys its files by template and source only, not by the
-            # environment's options, which belong to this engine's version); only a build that writes keeps it
-            jinja = opts.cache_dir / "jinja" / digest(self.cache_key) \
-                if opts.cache_dir is not None and opts.out is not None else None
-            if jinja is not None:
-                try:
-                    jinja.mkdir(parents=True, exist_ok=True)
-                except OSError:
-                    jinja = None  # not kept: templates are compiled again next time
-            self.renderer = Renderer(root, content.config, hashes, cache_dir=jinja, refs=c.template_refs)
+            self.renderer = Renderer(root, content.config, hashes, cache_dir=self._bytecode_dir(),
+                                     refs=c.template_refs)
         renderer = self.renderer
         renderer.static_hashes = hashes
         shared = digest((__version__, sorted(hashes.items())))
@@ -233,7 +233,8 @@ class Builder:
         result = BuildResult(result_diags, files, statics, len(site.articles), len(site.terms), linked=ls,
                              rendered=rendered_paths, viewed_pages=len(look))
         if result.ok and opts.out is not None:
-            files[headers.FILE] = self._headers(files, hashes, content.config.base_path)
+            page_keys = {p: rec[:3] for p, rec in c.pages.items()}  # what each page's bytes were made from
+            files[headers.FILE] = self._headers(files, page_keys, hashes, content.config.base_path)
             # The Pagefind bundle joins the files, so it is written in the same swap as the pages.
             if opts.search:  # the index parts (search.py): each made again only when its pages changed
                 files.update(search.index_files(files, {p: rec[0] for p, rec in c.pages.items()}, c.search,
@@ -241,11 +242,10 @@ class Builder:
             try:
                 standby = opts.cache_dir / STANDBY if opts.cache_dir is not None else None
                 # what each page's bytes are: the key it was rendered from (see _render)
-                tokens: dict[str, Hashable] = {p: rec[:3] for p, rec in c.pages.items() if p in files}
+                tokens: dict[str, Hashable] = {p: key for p, key in page_keys.items() if p in files}
                 tokens[headers.FILE] = ("headers", c.headers[0])
-                last_write = c.written[1] if c.written[0] == str(opts.out) else None
                 result.written, record = output.write_tracked(opts.out, files, statics, standby, tokens,
-                                                              last_write)
+                                                              self._last_write())
             except output.OutputError as exc:
                 result.diagnostics.append(Diagnostic(Loc(str(opts.out)), Severity.ERROR, str(exc)))
             else:
@@ -292,11 +292,11 @@ class Builder:
             manifest.save(o.cache_dir, manifest.record(manifest.key_for(o), o.root, o.out, tuple(raw),
                                                        result.pages, result.articles, result.terms, outputs))
 
-    def _headers(self, files: dict[str, bytes | Path], hashes: dict[str, str], base_path: str) -> bytes:
+    def _headers(self, files: dict[str, bytes | Path], page_keys: dict[str, tuple[str, str, str]],
+                 hashes: dict[str, str], base_path: str) -> bytes:
         """``_headers`` for static hosts (headers.py), made again only when what it lists changed."""
         c = self.cache
-        c.assets, used = headers.assets_by_page(files, {p: rec[:3] for p, rec in c.pages.items()}, c.assets,
-                                                hashes, base_path)
+        c.assets, used = headers.assets_by_page(files, page_keys, c.assets, hashes, base_path)
         present = tuple(n for n in headers.TEXT_TYPES if n in files)
         inputs = digest((sorted(used), present, base_path))
         if c.headers[0] != inputs:

@@ -15,9 +15,10 @@ import pickle
 import struct
 import sys
 import tempfile
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from backoffice_site import __version__
 
@@ -55,17 +56,23 @@ def save(folder: Path, key: tuple[Any, ...], payload: dict[str, Any]) -> bool:
         ignore = folder / ".gitignore"
         if not ignore.exists():
             ignore.write_text("*\n", encoding="utf-8")
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump((key, payload), f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, folder / FILE)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        replace_file(folder / FILE, lambda f: pickle.dump((key, payload), f, protocol=pickle.HIGHEST_PROTOCOL))
     except OSError:
         return False
     return True
+
+
+def replace_file(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write ``path`` whole or not at all: ``write`` fills a temporary file beside it, which then takes its
+    place in one rename (a build killed meanwhile leaves the old file, and no temporary one)."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -138,15 +145,9 @@ class EntryLog:
         return True
 
     def _rewrite(self, entries: dict[str, Any]) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(_record(pickle.dumps(self.key, protocol=pickle.HIGHEST_PROTOCOL)))
-                f.write(_record(pickle.dumps((entries, ()), protocol=pickle.HIGHEST_PROTOCOL)))
-            os.replace(tmp, self.path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        replace_file(self.path, lambda f: f.write(
+            _record(pickle.dumps(self.key, protocol=pickle.HIGHEST_PROTOCOL))
+            + _record(pickle.dumps((entries, ()), protocol=pickle.HIGHEST_PROTOCOL))))
         self._records, self._whole = 2, True
 
 

@@ -18,6 +18,8 @@ from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import Any
 
+from backoffice_site.output import content
+
 FILE = "_headers"
 IMMUTABLE = "Cache-Control: public, max-age=31536000, immutable"
 HASHED_BUNDLE_FOLDERS = ("pagefind/index/", "pagefind/fragment/", "pagefind/filter/")
@@ -42,7 +44,7 @@ def assets_by_page(files: Mapping[str, bytes | Path], keys: Mapping[str, Hashabl
             continue
         hit = memo.get(path)
         names = hit[1] if hit is not None and hit[0] == key else \
-            fingerprinted(data if isinstance(data, bytes) else data.read_bytes(), hashes, base_path)
+            fingerprinted(content(data), hashes, base_path)
         out[path] = (key, names)
         used.update(names)
     return out, used

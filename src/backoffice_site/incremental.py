@@ -51,9 +51,10 @@ def _kept(obj: Any) -> tuple[Any, ...]:
 
 
 class _Reducers(dict[type, Any]):
-    """The digest pickler's dispatch table: places in source files (``Loc``) become "", and a dataclass with
-    DIGEST_SKIP becomes the tuple of its other fields. Looked up by the pickler only for objects that are
-    not plain data (a ``reducer_override`` was called for every tuple, list and dict: a third of the cost)."""
+    """The digest pickler's dispatch table: places in source files (``Loc``) become "", and a frozen dataclass
+    with DIGEST_SKIP becomes the digest of its other fields (``_kept``). Looked up by the pickler only for
+    objects that are not plain data (a ``reducer_override`` was called for every tuple, list and dict: a
+    third of the cost)."""
 
     def __missing__(self, cls: type) -> Any:
         if issubclass(cls, Loc):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,10 +77,7 @@ def load(folder: Path) -> Manifest | None:
 def save(folder: Path, m: Manifest) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(m, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, folder / FILE)
+        cache.replace_file(folder / FILE, lambda f: pickle.dump(m, f, protocol=pickle.HIGHEST_PROTOCOL))
     except OSError:
         pass  # no record: the next build is just not a fast one
 

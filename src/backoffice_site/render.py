@@ -135,6 +135,20 @@ class Renderer:
         return best
 
 
+def bytecode_folder(cache_dir: Path | None, engine: str) -> Path | None:
+    """The folder for Jinja's compiled templates in ``cache_dir``, one per engine fingerprint (Jinja keys its
+    files by template and source only, not by the environment's options, which belong to the engine's
+    version); None when there is none or it cannot be made (templates are then compiled every time)."""
+    if cache_dir is None:
+        return None
+    folder = cache_dir / "jinja" / engine
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder
+
+
 def static_hashes(files: dict[str, Path]) -> dict[str, str]:
     """Short content hashes for cache-busting asset URLs (?v=…)."""
     return {name: hashlib.sha256(p.read_bytes()).hexdigest()[:10] for name, p in files.items()}
