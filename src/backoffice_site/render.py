@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from backoffice_site.dates import PartialDate
 from backoffice_site.diagnostics import Diagnostics, Loc
+from backoffice_site.kana import to_katakana
 from backoffice_site.model import SiteConfig
 from backoffice_site.phrase import PhraseBreaker, PhraseFilter
 from backoffice_site.sources import rel
@@ -52,15 +53,19 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            # no stat of every template for every page: template_digests clears the cache when one changed
+            auto_reload=False,
             bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache_dir)) if cache_dir is not None else None,
         )
         self.env.filters["jsonld"] = jsonld
         self.env.filters["date_ja"] = date_ja
+        self.env.filters["katakana"] = to_katakana  # readings' katakana form, for search keys
         self.env.globals["url"] = self.url
         self.env.globals["abs_url"] = self.abs_url
         self.static_hashes = static_hashes  # replaced on each build; the environment is kept
         self.env.globals["asset"] = self.asset
         self._refs = refs if refs is not None else {}  # template source digest → templates it references
+        self._sources: dict[str, tuple[str, tuple[str, ...]]] = {}  # as template_digests last read them
         # Phrase breaks in what templates print ({{ title | phrase }}); Markdown comes marked (phrase.py)
         self.env.filters["phrase"] = PhraseFilter(PhraseBreaker())  # memo lives as long as the templates
 
@@ -96,6 +101,10 @@ class Renderer:
                     refs = ()  # reported when a page renders with it
                 self._refs[h] = refs
             own[name] = (h, refs)
+        if own != self._sources:  # a template changed, came or went: compile what pages use afresh
+            if self.env.cache is not None:
+                self.env.cache.clear()
+            self._sources = own
         out: dict[str, str] = {}
         for name in own:
             seen, stack = set(), [name]

@@ -66,7 +66,9 @@ def sanitize(fragment: str) -> str:
         url_schemes={"http", "https", "mailto", "tel"},
         link_rel=None,
         strip_comments=True,
-        attribute_filter=_filter_style,
+        # the filter only rewrites style="…"; without one in the fragment, calling back into Python for every
+        # other attribute would cost a third of the sanitizer's time for the same result
+        attribute_filter=_filter_style if "style" in fragment else None,
     )
 
 

@@ -81,5 +81,12 @@ def plain(fragment: str) -> str:
     return html.unescape(_TAG.sub("", fragment)).strip().replace("\n", " ")
 
 
+def position(ls: LinkedSite, name: str, seq: tuple[str, ...], slug: str) -> int:
+    """Where ``slug`` is in ``seq`` (an order the page read from ``ls``): a map made once per order, as
+    thousands of pages each looking themselves up in it (``seq.index``) grew with the square of the site."""
+    at = ls.derive(("positions", name), (seq,), lambda: {s: i for i, s in enumerate(seq)})
+    return at[slug]
+
+
 def neighbours(seq: tuple[str, ...], i: int) -> tuple[str | None, str | None]:
     return (seq[i - 1] if i > 0 else None), (seq[i + 1] if i + 1 < len(seq) else None)

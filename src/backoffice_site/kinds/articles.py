@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from backoffice_site.incremental import Reads
-from backoffice_site.kinds import Page, PageSpec, abs_url, base_view, breadcrumb_ld, neighbours, per_item
+from backoffice_site.kinds import Page, PageSpec, abs_url, base_view, breadcrumb_ld, neighbours, per_item, position
 from backoffice_site.linked import LinkedSite
 from backoffice_site.resolve import Site
 
@@ -25,7 +25,7 @@ def _page(ls: LinkedSite, r: Reads, slug: str) -> Page:
     cfg = ls.config(r)
     a, rendered = ls.article(r, slug)
     order = ls.article_order(r)
-    i = order.index(slug)
+    i = position(ls, "articles", order, slug)
     prev, nxt = neighbours(order, i)
     crumbs = [("ホーム", ""), (a.title, a.url)]
     ld: dict[str, Any] = {

@@ -7,7 +7,17 @@ from typing import Any
 
 from backoffice_site import timeline
 from backoffice_site.incremental import Reads
-from backoffice_site.kinds import Page, PageSpec, abs_url, base_view, breadcrumb_ld, neighbours, per_item, plain
+from backoffice_site.kinds import (
+    Page,
+    PageSpec,
+    abs_url,
+    base_view,
+    breadcrumb_ld,
+    neighbours,
+    per_item,
+    plain,
+    position,
+)
 from backoffice_site.kinds.entries import entry_view
 from backoffice_site.kinds.glossary import CRUMBS
 from backoffice_site.linked import LinkedSite
@@ -28,7 +38,7 @@ def _page(ls: LinkedSite, r: Reads, slug: str) -> Page:
     (t,), lookups = entry_view(ls, r, (slug,))
     text = plain(lookups["definitions"][slug])
     order = ls.term_order(r)
-    prev, nxt = neighbours(order, order.index(slug))
+    prev, nxt = neighbours(order, position(ls, "terms", order, slug))
     crumbs = [*CRUMBS, (t.name, t.url)]
     ld: dict[str, Any] = {
         "@context": "https://schema.org", "@type": "DefinedTerm", "name": t.name,
