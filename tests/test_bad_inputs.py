@@ -376,6 +376,28 @@ def test_disk_full_mid_write_leaves_the_old_output(fresh: Path, monkeypatch: pyt
     assert "追記した段落です。" in (fresh / "public/articles/second/index.html").read_text(encoding="utf-8")
 
 
+def test_a_first_build_that_fails_leaves_no_output_and_no_folder(fresh: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first build (no output yet) has its pages written as they are rendered, into a folder beside the
+    output (output.Staging): a full disk there, or a content error, leaves neither an output nor that folder."""
+    shutil.rmtree(fresh / "public")
+    shutil.rmtree(fresh / ".cache", ignore_errors=True)
+    with failing_writes(monkeypatch, 3) as attempts:
+        ok, diags = _build_in_process(fresh)
+    assert attempts[0] > 3, "the write fault was never hit"
+    assert not ok and any(": error: " in d and "No space left on device" in d for d in diags), diags
+    assert not (fresh / "public").exists() and not list(fresh.glob(".public.*")), "output or folder left behind"
+    monkeypatch.undo()
+    article = fresh / "content/articles/second.md"
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text.replace("title:", "titel:", 1), encoding="utf-8")
+    ok, diags = _build_in_process(fresh)
+    assert not ok and any("title" in d for d in diags), diags
+    assert not (fresh / "public").exists() and not list(fresh.glob(".public.*")), "output or folder left behind"
+    article.write_text(text, encoding="utf-8")
+    assert _build_in_process(fresh)[0] and (fresh / "public/articles/second/index.html").is_file()
+
+
 def test_failed_swap_puts_the_old_output_back(fresh: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _edit_article(fresh)
     before = snapshot(fresh / "public")

@@ -10,7 +10,7 @@ import budoux
 import jinja2
 import pytest
 from conftest import NS, find_all, parse_html, run_cli, text_of, without_phrase_marks
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup, escape
 
@@ -133,6 +133,48 @@ def fragments(draw: st.DrawFn, depth: int = 0) -> str:
         else:
             parts.append("".join(draw(st.lists(JA, max_size=6))))
     return "".join(parts)
+
+
+# Markup the fast paths of a document scan must step over exactly as the tag-by-tag scan reads it.
+ODD = st.sampled_from(["<wbr>", "<br>", "<a/>", '<a href="/x/"/>', "<!-- <a>リンク</a> -->", "<!x>", "<?x>", "< ",
+                       "<3", "</ >", '<em title="<a>">', "<A HREF='/'>", "</A>", '<span class="nobr">', "</span>",
+                       "<abbr>", "<blockquote>", "</p>", "<div>", "<strong>", "</strong>", "<a-b>", "<p/>", "</a>",
+                       "<a>"])
+# with text whose phrases hold a place to break (kept whole by <span class="nobr">, unless inside one already)
+DOC_TEXT = st.sampled_from(["バックオフィス", "とは", "在庫・受発注の", "「年収の壁」", "社会保険", "に", " ", "&amp;",
+                            "OJT", "、", "\n"])
+DOC_TAGS = st.sampled_from(["p", "li", "a", "a", "h2", "td", "dd", "blockquote", "div", "strong", "code", "ruby",
+                            "rt", "span", "dt", "em"])
+
+
+@st.composite
+def documents(draw: st.DrawFn, depth: int = 0) -> str:
+    parts = []
+    for _ in range(draw(st.integers(0, 5))):
+        choice = draw(st.integers(0, 3))
+        if choice == 0 and depth < 4:
+            tag = draw(DOC_TAGS)
+            attr = draw(st.sampled_from(["", ' class="term" href="/glossary/x/"', ' class="nobr"', " title='a>b'"]))
+            parts.append(f"<{tag}{attr}>{draw(documents(depth + 1))}</{tag}>")
+        elif choice == 1:
+            parts.append(draw(ODD))
+        else:
+            parts.append("".join(draw(st.lists(DOC_TEXT, max_size=6))))
+    return "".join(parts)
+
+
+@settings(max_examples=400, deadline=None)
+@given(documents())
+@example("<p><a/>バックオフィスとは社会保険に加入する</a></p>")  # a self-closing <a/> opens no link
+@example('<p><span class="nobr"><a href="/">在庫・受発注の</a></span></p>')  # no nobr inside a nobr
+@example("<p><em><p></p><A HREF='/'></em>とはバックオフィス</p>")  # </em> closes the link opened inside it
+@example('<li>在庫<em title="<a>">の</em><a class="term" href="/x/">バックオフィスとは</a>、社会保険</li>')
+def test_the_document_scan_fast_paths_mark_exactly_as_the_tag_by_tag_scan(page: str) -> None:
+    """Skipping body text and looking plain links up by their text (``fast``) changes no mark, even on odd
+    markup: comments holding tags, self-closing links, quoted '>' and '<a>' in attributes, nobr spans."""
+    pb = PhraseBreaker()
+    assert insert_breaks(page, pb.segment, runs=pb.runs) == insert_breaks(page, pb.segment, fast=False)
+    assert pb(page) == insert_breaks(page, pb.segment, fast=False), "and again, from the memo of runs"
 
 
 def test_the_filter_escapes_then_marks_and_returns_markup(breaks: PhraseBreaker) -> None:

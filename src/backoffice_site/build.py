@@ -130,6 +130,7 @@ class Builder:
         # the last loaded content, the site resolved from it, and whether resolving found no problem
         self._resolved: tuple[Content, resolve.Site, bool] | None = None
         self._assigned: resolve.Assigned = {}  # terms and groups as resolve made them, by identity
+        self._staging: output.Staging | None = None  # this build's new output folder, when a first build
 
     @property
     def cache(self) -> BuildCache:
@@ -185,7 +186,12 @@ class Builder:
         ``changed``: the paths that changed since the last build, when the caller knows them (the dev
         server). Only used to skip work; the result does not depend on it."""
         with heap.paused():
-            return self._build(changed)
+            try:
+                return self._build(changed)
+            finally:
+                if self._staging is not None:  # what a failed build staged (once swapped in, nothing is left)
+                    self._staging.discard()
+                    self._staging = None
 
     def _build(self, changed: Iterable[str | Path] | None) -> BuildResult:
         started = time.perf_counter()
@@ -222,7 +228,10 @@ class Builder:
         look = self._pages_to_view(ls, specs, shared, digests)
         c.last = change_set.LastBuild(dict(self._markdown.used), digests, ls.backlinks)
         look.update(p for p, rec in c.pages.items() if rec[0] and tdigests.get(rec[0]) != rec[1])
-        files, rendered_paths = self._render(ls, specs, look, renderer, tdigests, shared, diags)
+        # a first build's workers write its pages as they render them (output.Staging; ``build`` discards
+        # the folder unless it was swapped in)
+        staging = self._staging = output.Staging.first_build(opts.out)
+        files, rendered_paths = self._render(ls, specs, look, renderer, tdigests, shared, diags, staging)
         c.shared = shared
         ls.prev = None  # carried over what it could; keeping it would chain every site ever built
         self._last = ls
@@ -245,10 +254,13 @@ class Builder:
                 tokens: dict[str, Hashable] = {p: key for p, key in page_keys.items() if p in files}
                 tokens[headers.FILE] = ("headers", c.headers[0])
                 result.written, record = output.write_tracked(opts.out, files, statics, standby, tokens,
-                                                              self._last_write())
+                                                              self._last_write(), staging)
             except output.OutputError as exc:
                 result.diagnostics.append(Diagnostic(Loc(str(opts.out)), Severity.ERROR, str(exc)))
             else:
+                if staging is not None:  # the staged pages are the output's files now
+                    result.files = {n: opts.out / n if isinstance(d, Path) and d == staging.folder / n else d
+                                    for n, d in files.items()}
                 c.written = (str(opts.out), record)
                 self.save_cache()
                 self._record_written(result, diags.sorted())
@@ -305,32 +317,16 @@ class Builder:
 
     def _pages_to_view(self, ls: LinkedSite, specs: list[PageSpec], shared: str,
                        digests: dict[str, str]) -> set[str]:
-        """The pages whose view must be built again: every page when what all pages share changed, else the
-        new pages and those that read an input whose digest changed (the reverse index). A page that is
-        gone is dropped by ``_render``; the page set itself is an input (``("pages",)``, the sitemap's)."""
-        c = self.cache
-        paths = {s.path for s in specs}
+        """Every page when what all pages share changed, else those ``change_set.pages_to_view`` finds."""
+        c, paths = self.cache, {s.path for s in specs}
         if c.shared != shared:
             return paths
-        new = paths - c.reads.keys()
-        prev = self._last
-        if prev is not None:  # same process: only inputs whose values are not equal can have changed
-            candidates = change_set.in_process(prev, ls)
-        elif c.last.doc_keys:  # a new process: the inputs of the items whose files or Markdown changed
-            candidates = change_set.from_files(ls, self.opts.root, digests, self._markdown.used, c.last)
-        else:
-            candidates = {k for keys in c.reads.values() for k in keys}
-        moved = {k for k in candidates if c.versions.get(k) != ls.version(k)}
-        if ("listings",) in moved:  # the glossary's pages moved: a term's place in them may have too
-            places = {("listed_at", t.slug) for t in ls.site.terms}
-            moved |= {k for k in places if c.versions.get(k) != ls.version(k)}
-        if not moved:
-            return new
-        return new | {p for p, keys in c.reads.items() if p in paths and not keys.isdisjoint(moved)}
+        return change_set.pages_to_view(paths, c.reads, c.versions, ls, self._last, change_set.Sources(
+            self.opts.root, digests, self._markdown.used, c.last))
 
     def _render(self, ls: LinkedSite, specs: list[PageSpec], look: set[str], renderer: Renderer,
-                tdigests: dict[str, str], shared: str,
-                diags: Diagnostics) -> tuple[dict[str, bytes | Path], tuple[str, ...]]:
+                tdigests: dict[str, str], shared: str, diags: Diagnostics,
+                staging: output.Staging | None) -> tuple[dict[str, bytes | Path], tuple[str, ...]]:
         c = self.cache
         files: dict[str, bytes | Path] = {}
         fresh_pages: dict[str, tuple[str, str, str, bytes | None]] = {}
@@ -360,11 +356,16 @@ class Builder:
             kept = self._stored(spec.path, hit) if hit is not None and hit[:3] == key else None
             if kept is not None:
                 return _Viewed(versions, key, kept, (), rendered=False)
-            if page.write is not None:
-                return _Viewed(versions, key, page.write(page.view), (), rendered=True)
             local = Diagnostics()
-            data = renderer.render(page.path, template, page.view, local)
-            return _Viewed(versions, key, data, tuple(local.items), rendered=True)
+            data = page.write(page.view) if page.write is not None else \
+                renderer.render(page.path, template, page.view, local)
+            if staging is None or data is None:
+                return _Viewed(versions, key, data, tuple(local.items), rendered=True)
+            # written here; the page's fingerprinted assets (for _headers) found while its bytes are at hand
+            assets = headers.fingerprinted(data, hashes, base) if page.path.endswith(".html") else ()
+            return _Viewed(versions, key, staging.put(page.path, data), tuple(local.items), True, assets)
+
+        hashes, base = renderer.static_hashes, ls.site.content.config.base_path
 
         rendered: list[str] = []
         for spec, v in zip(todo, parallel.ordered_map(view_one, len(todo), jobs=self.opts.jobs), strict=True):
@@ -377,9 +378,11 @@ class Builder:
                 fresh_pages[spec.path] = c.pages[spec.path]
                 continue
             rendered.append(spec.path)
-            if isinstance(v.data, bytes):
+            if v.data is not None:
                 files[spec.path] = v.data
-                fresh_pages[spec.path] = (*v.key, v.data)
+                fresh_pages[spec.path] = (*v.key, v.data if isinstance(v.data, bytes) else None)
+                if v.assets is not None:
+                    c.assets[spec.path] = (v.key, v.assets)
             else:
                 fresh_reads.pop(spec.path, None)  # a failed page is looked at again next time
         c.pages, c.reads = fresh_pages, fresh_reads
@@ -396,6 +399,7 @@ class _Viewed:
     data: bytes | Path | None
     found: tuple[Diagnostic, ...]
     rendered: bool
+    assets: tuple[str, ...] | None = None  # when written by the worker: the static files it references
 
 
 def build(opts: BuildOptions) -> BuildResult:

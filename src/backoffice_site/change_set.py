@@ -107,3 +107,36 @@ def changed_files(root: Path, changed: Iterable[str | Path] | None) -> frozenset
             return None
         out.add(full)
     return frozenset(out)
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What a new process knows of the sources (for ``from_files``): the site folder, the loaded files'
+    content digests, the Markdown keys of the documents used now, and the last build's record."""
+
+    root: Path
+    digests: dict[str, str]
+    doc_keys: dict[str, str]
+    last: LastBuild
+
+
+def pages_to_view(paths: set[str], reads: dict[str, frozenset[Key]], versions: dict[Key, str], ls: LinkedSite,
+                  prev: LinkedSite | None, sources: Sources) -> set[str]:
+    """The pages whose view must be built again: the new pages and those that read an input whose digest
+    moved (the reverse index ``reads``: page → inputs it read; ``versions``: input → digest when last read).
+    A page that is gone is dropped by the build; the page set itself is an input (``("pages",)``, the
+    sitemap's)."""
+    new = paths - reads.keys()
+    if prev is not None:  # same process: only inputs whose values are not equal can have changed
+        candidates = in_process(prev, ls)
+    elif sources.last.doc_keys:  # a new process: the inputs of the items whose files or Markdown changed
+        candidates = from_files(ls, sources.root, sources.digests, sources.doc_keys, sources.last)
+    else:
+        candidates = {k for keys in reads.values() for k in keys}
+    moved = {k for k in candidates if versions.get(k) != ls.version(k)}
+    if ("listings",) in moved:  # the glossary's pages moved: a term's place in them may have too
+        places = {("listed_at", t.slug) for t in ls.site.terms}
+        moved |= {k for k in places if versions.get(k) != ls.version(k)}
+    if not moved:
+        return new
+    return new | {p for p, keys in reads.items() if p in paths and not keys.isdisjoint(moved)}

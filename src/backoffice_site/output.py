@@ -54,6 +54,41 @@ Sig = tuple[int, int, int]  # (size, mtime_ns, inode): what the CLI's no-change 
 Written = dict[str, tuple[Hashable | None, Sig]]
 
 
+class Staging:
+    """The new output's folder, made before the pages are rendered, so that the workers rendering them write
+    each page as soon as it is made, both cores at once, instead of sending every page back to be written
+    one after another (0.7–1.8 s of a 7–9 s cold build of the medium corpus). Only for a first build: with
+    an output there already, ``write_tracked`` keeps its unchanged files instead. ``write_tracked(staged=…)``
+    completes the folder and swaps it in; a build that fails ``discard``s it."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    @classmethod
+    def first_build(cls, out_dir: Path | None) -> Staging | None:
+        """A staging folder when ``out_dir`` does not exist yet (and could be made), else None."""
+        if out_dir is None or os.path.lexists(out_dir) or not out_dir.parent.is_dir():
+            return None
+        try:
+            return cls(Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent)))
+        except OSError:
+            return None  # the write stage reports it
+
+    def put(self, name: str, data: bytes) -> bytes | Path:
+        """Write one file (from any worker); its path, or the bytes back when it cannot be written here (the
+        write stage then writes it, and reports what goes wrong)."""
+        dest = self.folder / name
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(data)
+        except OSError:
+            return data
+        return dest
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def write_site(out_dir: Path, files: dict[str, bytes | Path], statics: dict[str, Path],
                standby: Path | None = None) -> int:
     """``write_tracked`` without tokens; returns how many files were (re)written."""
@@ -62,7 +97,8 @@ def write_site(out_dir: Path, files: dict[str, bytes | Path], statics: dict[str,
 
 def write_tracked(out_dir: Path, files: dict[str, bytes | Path], statics: dict[str, Path],
                   standby: Path | None = None,
-                  tokens: Mapping[str, Hashable] | None = None, known: Written | None = None) -> tuple[int, Written]:
+                  tokens: Mapping[str, Hashable] | None = None, known: Written | None = None,
+                  staged: Staging | None = None) -> tuple[int, Written]:
     """Make ``out_dir`` hold exactly ``files`` and ``statics``; returns how many files were (re)written and
     the record to pass as ``known`` next time.
 
@@ -89,7 +125,8 @@ def write_tracked(out_dir: Path, files: dict[str, bytes | Path], statics: dict[s
         raise OutputError(f"the output folder's parent {parent} does not exist; create it first")
     wanted: dict[str, bytes | Path] = {**statics, **files}
     tokens = tokens or {}
-    live = _unchanged(out_dir, wanted, tokens, known or {})
+    # (a first build whose pages are already in their folder, ``Staging``, has no output to keep files from)
+    live = _unchanged(out_dir, wanted, tokens, known or {}) if staged is None else None
     if live is not None and len(live) == len(wanted) and _listing(out_dir) == set(wanted):
         return 0, _record(tokens, live, {})
     if standby is not None and not _same_device(standby.parent, parent):
@@ -98,7 +135,7 @@ def write_tracked(out_dir: Path, files: dict[str, bytes | Path], statics: dict[s
     if lock is None:
         standby = None  # another build is using it (two builds at once): work in a fresh folder
     try:
-        return _write(out_dir, wanted, live, standby, tokens)
+        return _write(out_dir, wanted, live, standby, tokens, staged.folder if staged is not None else None)
     finally:
         if lock is not None:
             os.close(lock)  # closing the descriptor releases the lock
@@ -148,11 +185,11 @@ def _lock(standby: Path) -> int | None:
 
 
 def _write(out_dir: Path, wanted: dict[str, bytes | Path], live: dict[str, Sig] | None,
-           standby: Path | None, tokens: Mapping[str, Hashable]) -> tuple[int, Written]:
+           standby: Path | None, tokens: Mapping[str, Hashable], staged: Path | None = None) -> tuple[int, Written]:
     parent = out_dir.parent
     reuse = live is not None and standby is not None and standby.is_dir() and not standby.is_symlink()
     try:
-        tmp = standby if reuse and standby is not None else \
+        tmp = staged if staged is not None else standby if reuse and standby is not None else \
             Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
     except OSError as exc:
         raise OutputError(f"cannot create a folder in {parent}: {exc.strerror}") from exc
@@ -178,8 +215,12 @@ def _write(out_dir: Path, wanted: dict[str, bytes | Path], live: dict[str, Sig] 
                     continue
                 except OSError:
                     pass  # file systems without hard links: copy instead
-            _remove(dest, reuse)  # never write into a file that may be a link to the output's
             data = wanted[name]
+            if staged is not None and data == dest:  # written by a worker (``Staging.put``)
+                fresh[name] = _sig(os.stat(dest))
+                written += 1
+                continue
+            _remove(dest, reuse)  # never write into a file that may be a link to the output's
             if isinstance(data, Path):
                 shutil.copyfile(data, dest)
             else:

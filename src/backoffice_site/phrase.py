@@ -48,6 +48,7 @@ BREAK_AFTER = frozenset("、。，．・：；！？）」』】〕〉》］｝�
 BREAK_BEFORE = frozenset("（「『【〔〈《［｛“‘")
 
 Segmenter = Callable[[str], list[str]]
+RunMemo = dict[str, list[tuple[int, int, str]]]
 
 # Elements whose whole text is short and gets phrase breaks.
 SHORT_TEXT = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "th", "td", "caption", "dt", "figcaption",
@@ -101,6 +102,18 @@ _TOKEN = re.compile(
     r"|</(?P<end>[A-Za-z][A-Za-z0-9:-]*)\s*>"
     r"|<(?P<start>[A-Za-z][A-Za-z0-9:-]*)(?P<attrs>(?:[^>\"']|\"[^\"]*\"|'[^']*')*?)(?P<close>/?)>",
     re.S)
+# Body text outside any short element takes no mark: in that state ``_DEAD`` steps over its text,
+# comments, declarations and void elements at once, in C (the same tokens as ``_TOKEN``); any other tag is
+# read as usual, since it moves the stack of open elements (even misnested: ``<em><a></em>`` closes the a).
+_VOIDS = "|".join(sorted(VOID, key=lambda t: (-len(t), t)))
+_DEAD = re.compile(
+    r"(?:[^<]+|<!--.*?-->|<![^>]*>|<\?[^>]*>"
+    rf"|<(?i:{_VOIDS})(?![A-Za-z0-9:-])(?:[^>\"']|\"[^\"]*\"|'[^']*')*?/?>"
+    r"|<(?![A-Za-z/!?]))*+",
+    re.S)
+# In that state, a link whose text is plain (no tag, no character reference) is one run of its own: its marks
+# are looked up by its text (``_Scanner.runs``) without entering it tag by tag. Self-closing <a/> is not one.
+_PLAIN_LINK = re.compile(r"<[Aa](?![A-Za-z0-9:-])(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(?<!/)>([^<&]*)</[Aa]\s*>")
 _REF = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _RAW_TEXT = frozenset({"script", "style", "textarea", "title"})
 _NOBR_ATTR = re.compile(r"""\bclass\s*=\s*(?:"nobr"|'nobr'|nobr\b)""")
@@ -109,8 +122,11 @@ _NOBR_ATTR = re.compile(r"""\bclass\s*=\s*(?:"nobr"|'nobr'|nobr\b)""")
 class _Scanner:
     """Collects the text runs of a page and where in the source ``<wbr>`` marks belong."""
 
-    def __init__(self, source: str, segment: Segmenter, short: bool = False):
+    def __init__(self, source: str, segment: Segmenter, short: bool = False, fast: bool = True,
+                 runs: RunMemo | None = None):
         self.source = source
+        self.fast = fast  # step over body text with ``_DEAD`` (False: tag by tag, the reference in tests)
+        self.runs = runs if fast else None  # a plain run's text → its marks, relative to the run's start
         self.segment = segment
         self.stack: list[str] = []  # open elements
         self.kept: list[bool] = []  # for each open element: is it a <span class="nobr">
@@ -125,8 +141,16 @@ class _Scanner:
         self.annotation = 0  # inside <rt>/<rp>: a reading is not part of the sentence's phrases
 
     def scan(self) -> None:
-        src, pos = self.source, 0
+        src, pos, fast = self.source, 0, self.fast
         while True:
+            if fast and self.body and not (self.short or self.opaque or self.annotation or self.run_marked):
+                pos = _DEAD.match(src, pos).end()  # type: ignore[union-attr]  # (it matches the empty string)
+                link = _PLAIN_LINK.match(src, pos) if not self.nobr else None
+                if link is not None:
+                    self.run, self.existing = [], set()  # (what the <a> would flush: body text, no marks)
+                    self._plain_run(link.group(1), link.start(1))
+                    pos = link.end()
+                    continue
             m = _TOKEN.search(src, pos)
             text_end = m.start() if m else len(src)
             if text_end > pos:
@@ -175,15 +199,33 @@ class _Scanner:
                 self.existing = set()
             return
         self.run, self.existing, self.run_marked = [], set(), False
+        if len(run) == 1 and not existing and self.runs is not None:
+            p = run[0]
+            if p.raw and p.marked and not p.kept:  # most runs: a link's or a heading's plain text
+                self._plain_run(p.text, p.start)
+                return
+        self.inserts.extend(self._marks(run, existing))
+
+    def _plain_run(self, text: str, start: int) -> None:
+        """The marks of a run that is one raw, marked piece of text starting at ``start`` in the source."""
+        assert self.runs is not None
+        rel = self.runs.get(text)
+        if rel is None:
+            rel = self.runs[text] = self._marks([_Piece(text, 0, True, True)], set())
+        self.inserts.extend((start + at, order, markup) for at, order, markup in rel)
+
+    def _marks(self, run: list[_Piece], existing: set[int]) -> list[tuple[int, int, str]]:
+        """Where the marks of one run of text go: (source offset, order at that offset, markup)."""
+        out: list[tuple[int, int, str]] = []
         text = "".join(p.text for p in run)
         if not text.strip():
-            return
+            return out
         starts, pos = [], 0
         for p in run:
             starts.append(pos)
             pos += len(p.text)
         phrases = self.segment(text)
-        self._keep_phrases_whole(run, starts, phrases)
+        self._keep_phrases_whole(run, starts, phrases, out)
         for b in _boundaries(phrases):
             if b in existing or text[b - 1].isspace() or text[b].isspace():
                 continue
@@ -194,9 +236,11 @@ class _Scanner:
             # A boundary at a piece's start belongs to that piece; inside, only raw text can be split.
             if not p.marked or (b > starts[i] and not p.raw):
                 continue
-            self.inserts.append((p.start + (b - starts[i]), 1, WBR))
+            out.append((p.start + (b - starts[i]), 1, WBR))
+        return out
 
-    def _keep_phrases_whole(self, run: list[_Piece], starts: list[int], phrases: list[str]) -> None:
+    def _keep_phrases_whole(self, run: list[_Piece], starts: list[int], phrases: list[str],
+                            out: list[tuple[int, int, str]]) -> None:
         pos = 0
         for phrase in phrases:
             lead = len(phrase) - len(phrase.lstrip())
@@ -209,8 +253,8 @@ class _Scanner:
             i = bisect.bisect_right(starts, s) - 1
             p = run[i]
             if p.marked and p.raw and not p.kept and e <= starts[i] + len(p.text):
-                self.inserts.append((p.start + s - starts[i], 2, NOBR_OPEN))
-                self.inserts.append((p.start + e - starts[i], 0, NOBR_CLOSE))
+                out.append((p.start + s - starts[i], 2, NOBR_OPEN))
+                out.append((p.start + e - starts[i], 0, NOBR_CLOSE))
 
     def _enter(self, tag: str, kept: bool = False) -> None:
         self.stack.append(tag)
@@ -261,12 +305,13 @@ class _Scanner:
             pass
 
 
-def insert_breaks(page: str, segment: Segmenter, short: bool = False) -> str:
+def insert_breaks(page: str, segment: Segmenter, short: bool = False, *, fast: bool = True,
+                  runs: RunMemo | None = None) -> str:
     """``page`` with ``<wbr>`` at the phrase boundaries ``segment`` finds in its short text.
 
     ``page`` may be a whole page or a fragment of body content (the Markdown of one document); with
     ``short``, all of it is short text, as where a template prints a heading or a link's name."""
-    scanner = _Scanner(page, segment, short)
+    scanner = _Scanner(page, segment, short, fast, runs)
     scanner.scan()
     out, last = [], 0
     for at, _, markup in sorted(set(scanner.inserts)):
@@ -292,6 +337,7 @@ class PhraseBreaker:
 
         self._parser = budoux.load_default_japanese_parser()
         self.memo: PhraseMemo = {} if memo is None else memo
+        self.runs: RunMemo = {}  # the marks of a run that is one plain text (a link's, a heading's), by text
 
     def segment(self, text: str) -> list[str]:
         key = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
@@ -301,7 +347,7 @@ class PhraseBreaker:
         return hit
 
     def __call__(self, page: str) -> str:
-        return insert_breaks(page, self.segment)
+        return insert_breaks(page, self.segment, runs=self.runs)
 
 
 class PhraseFilter:
