@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,32 @@ def test_cli_edit_appends_the_changed_document(site) -> None:  # type: ignore[no
     assert after.st_ino == before.st_ino and after.st_size > before.st_size
     fresh = Builder(opts(root, out=root / "public"))
     assert fresh.build().rendered_pages == 0  # everything, the edited document included, came from the cache
+
+
+def test_the_entry_log_written_by_another_process_is_known_here(tmp_path: Path) -> None:
+    """Builder.save_cache writes the documents' log in a forked process (parallel.beside) while it writes the
+    cache file: this process then knows what the file holds (the next save appends), or, when that process
+    failed, that it must write the file afresh."""
+    from backoffice_site import parallel
+
+    log = cache.EntryLog(tmp_path, ("k",))
+    log.load()
+    entries = {f"k{i}": i for i in range(20)}
+    change = log.pending(entries)
+    assert change is not None and change.whole
+    wrote_here: list[int] = []
+    pid = tmp_path / "pid"
+    assert parallel.beside(lambda: pid.write_text(str(os.getpid())) > 0 and log.write(change),
+                           lambda: wrote_here.append(os.getpid()))
+    assert wrote_here == [os.getpid()]  # ``here`` ran in this process, ``other`` in a forked one
+    assert (pid.read_text() != str(os.getpid())) == parallel._can_fork()
+    log.done(change, True)
+    assert cache.EntryLog(tmp_path, ("k",)).load() == entries  # the child's file is whole
+    more = {**entries, "new": -1}
+    change = log.pending(more)
+    assert change is not None and not change.whole and change.added == {"new": -1}  # an append
+    assert not parallel.beside(lambda: 1 / 0 == 0, lambda: None), "a failing child is reported"
+    log.done(change, False)
+    again = log.pending(more)
+    assert again is not None and again.whole, "after a failed write the file is written afresh"
+    assert log.save(more) and cache.EntryLog(tmp_path, ("k",)).load() == more

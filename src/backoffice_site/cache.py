@@ -16,6 +16,7 @@ import struct
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -127,28 +128,56 @@ class EntryLog:
     def save(self, entries: dict[str, Any]) -> bool:
         """Append what changed since the file was read or last saved (or write it whole when it grew too
         long, was damaged or is missing). A file that cannot be written is not an error."""
+        change = self.pending(entries)
+        if change is None:
+            return True
+        ok = self.write(change)
+        self.done(change, ok)
+        return ok
+
+    # ``save`` in three steps, so that the writing can run in another process (see Builder.save_cache)
+    def pending(self, entries: dict[str, Any]) -> LogChange | None:
+        """What ``save`` would write now; None when the file already holds ``entries``."""
         added = {k: v for k, v in entries.items() if k not in self._saved}
         removed = tuple(k for k in self._saved if k not in entries)
         if not added and not removed and self._whole:
-            return True
+            return None
+        whole = not self._whole or self._records > 64 or len(removed) * 2 > len(entries)
+        return LogChange(whole, entries if whole else added, () if whole else removed, frozenset(entries))
+
+    def write(self, change: LogChange) -> bool:
+        """The file operation of ``change`` (and nothing else: it may run in a forked process)."""
         try:
-            if not self._whole or self._records > 64 or len(removed) * 2 > len(entries):
-                self._rewrite(entries)
+            if change.whole:
+                replace_file(self.path, lambda f: f.write(
+                    _record(pickle.dumps(self.key, protocol=pickle.HIGHEST_PROTOCOL))
+                    + _record(pickle.dumps((change.added, ()), protocol=pickle.HIGHEST_PROTOCOL))))
             else:
                 with self.path.open("ab") as f:
-                    f.write(_record(pickle.dumps((added, removed), protocol=pickle.HIGHEST_PROTOCOL)))
-                self._records += 1
+                    f.write(_record(pickle.dumps((change.added, change.removed),
+                                                 protocol=pickle.HIGHEST_PROTOCOL)))
         except OSError:
-            self._whole = False
             return False
-        self._saved = set(entries)
         return True
 
-    def _rewrite(self, entries: dict[str, Any]) -> None:
-        replace_file(self.path, lambda f: f.write(
-            _record(pickle.dumps(self.key, protocol=pickle.HIGHEST_PROTOCOL))
-            + _record(pickle.dumps((entries, ()), protocol=pickle.HIGHEST_PROTOCOL))))
-        self._records, self._whole = 2, True
+    def done(self, change: LogChange, ok: bool) -> None:
+        """What this process knows of the file once ``change`` was written (``ok``) or not."""
+        if not ok:
+            self._whole = False  # the next save writes the file afresh
+            return
+        self._records = 2 if change.whole else self._records + 1
+        self._whole, self._saved = True, set(change.keys)
+
+
+@dataclass(frozen=True)
+class LogChange:
+    """One save of an ``EntryLog``: the whole file anew (``whole``: ``added`` is every entry), or a record of
+    the entries added and the keys removed, appended; ``keys``: the entries the file holds after it."""
+
+    whole: bool
+    added: dict[str, Any]
+    removed: tuple[str, ...]
+    keys: frozenset[str]
 
 
 def _record(body: bytes) -> bytes:

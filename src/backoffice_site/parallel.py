@@ -65,3 +65,25 @@ def _run_chunk(indices: Sequence[int]) -> list[Any]:
     gc.disable()
     fn = _FORKED["fn"]
     return [fn(i) for i in indices]
+
+
+def beside(other: Callable[[], bool], here: Callable[[], object]) -> bool:
+    """Run ``other`` in a forked process while ``here`` runs in this one, and wait for both: two files
+    written at once when the workers are done and a core is idle (the build's two cache files). Returns
+    whether ``other`` succeeded. Without fork (other threads running, not Linux), both run here."""
+    if not _can_fork():
+        here()
+        return other()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child (its coverage is not collected)
+        gc.disable()  # it only writes what it inherited, then exits
+        try:
+            ok = other()
+        except BaseException:
+            ok = False
+        os._exit(0 if ok else 1)
+    try:
+        here()
+    finally:
+        _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
