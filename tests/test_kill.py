@@ -65,6 +65,30 @@ def test_killed_cli_build_leaves_public_and_cache_usable(corpus: Path, tmp_path:
         assert got[name] == after[name], _first_difference(name, got[name], after[name])
 
 
+def test_killed_first_build_leaves_no_output_and_its_folder_is_swept(corpus: Path, tmp_path: Path) -> None:
+    """A first build writes its pages as it renders them, into a folder beside the output (output.Staging):
+    killed, it leaves no output (or, after the swap, the whole of it), and the next build removes the
+    folder the dead process left. Killed at many moments, so that some kills land while pages are written."""
+    cold = tmp_path / "cold"
+    shutil.copytree(corpus, cold)
+    assert run_cli("build", "--root", cold, "--no-search").code == 0
+    after = _tree(cold / "public")
+    left_behind = 0
+    for i, delay in enumerate((0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.5, 2.0)):
+        root = tmp_path / f"site{i}"
+        shutil.copytree(corpus, root)
+        proc = _start(root, "build", "--no-search")
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert not (root / "public").exists() or _tree(root / "public") == after, delay
+        left_behind += bool(list(root.glob(".public.tmp-*")))
+        assert run_cli("build", "--root", root, "--no-search").code == 0
+        assert _tree(root / "public") == after, delay
+        assert not list(root.glob(".public.tmp-*")), f"a killed build's folder was left behind ({delay} s)"
+    assert left_behind, "no kill landed while the pages were being written: the sweep was not exercised"
+
+
 def _first_difference(name: str, got: bytes, want: bytes) -> str:
     at = next((i for i, (a, b) in enumerate(zip(got, want, strict=False)) if a != b), min(len(got), len(want)))
     return f"{name} differs at byte {at}: {got[max(0, at - 80):at + 80]!r} vs {want[max(0, at - 80):at + 80]!r}"

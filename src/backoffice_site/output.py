@@ -70,7 +70,8 @@ class Staging:
         if out_dir is None or os.path.lexists(out_dir) or not out_dir.parent.is_dir():
             return None
         try:
-            return cls(Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent)))
+            sweep(out_dir)
+            return cls(Path(tempfile.mkdtemp(prefix=_tmp_prefix(out_dir), dir=out_dir.parent)))
         except OSError:
             return None  # the write stage reports it
 
@@ -87,6 +88,35 @@ class Staging:
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _tmp_prefix(out_dir: Path) -> str:
+    """A new output is assembled in ``.NAME.tmp-PID-…`` beside it: the PID tells ``sweep`` whose it is."""
+    return f".{out_dir.name}.tmp-{os.getpid()}-"
+
+
+def sweep(out_dir: Path) -> None:
+    """Remove the folders that builds killed while assembling a new output left beside it (those whose
+    process is gone); a build that is still running keeps its own."""
+    head = f".{out_dir.name}.tmp-"
+    try:
+        found = [e for e in os.scandir(out_dir.parent) if e.name.startswith(head) and e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return
+    for e in found:
+        pid = e.name[len(head):].partition("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(e.path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # (permission denied: it exists)
+        return True
+    return True
 
 
 def write_site(out_dir: Path, files: dict[str, bytes | Path], statics: dict[str, Path],
@@ -129,6 +159,8 @@ def write_tracked(out_dir: Path, files: dict[str, bytes | Path], statics: dict[s
     live = _unchanged(out_dir, wanted, tokens, known or {}) if staged is None else None
     if live is not None and len(live) == len(wanted) and _listing(out_dir) == set(wanted):
         return 0, _record(tokens, live, {})
+    if staged is None:
+        sweep(out_dir)
     if standby is not None and not _same_device(standby.parent, parent):
         standby = None  # a folder can only be swapped within one file system
     lock = _lock(standby) if standby is not None else None
@@ -190,7 +222,7 @@ def _write(out_dir: Path, wanted: dict[str, bytes | Path], live: dict[str, Sig] 
     reuse = live is not None and standby is not None and standby.is_dir() and not standby.is_symlink()
     try:
         tmp = staged if staged is not None else standby if reuse and standby is not None else \
-            Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
+            Path(tempfile.mkdtemp(prefix=_tmp_prefix(out_dir), dir=parent))
     except OSError as exc:
         raise OutputError(f"cannot create a folder in {parent}: {exc.strerror}") from exc
     written = 0
