@@ -155,12 +155,7 @@ class Builder:
             c, folder, docs = self.cache, self.opts.cache_dir, self._documents
             lean = dataclasses.replace(c, pages={p: (rec[0], rec[1], rec[2], None) for p, rec in c.pages.items()},
                                        markdown={})
-            change = docs.pending(c.markdown) if docs is not None else None
-            if docs is None or change is None:
-                cache.save(folder, self.cache_key, {"cache": lean})
-            else:  # both files at once (after a cold build, 0.2 s each), each pickled in its own process
-                docs.done(change, parallel.beside(lambda: docs.write(change),
-                                                  lambda: cache.save(folder, self.cache_key, {"cache": lean})))
+            cache.save_with_log(folder, self.cache_key, {"cache": lean}, docs, c.markdown)
 
     def _stored(self, path: str, rec: tuple[str, str, str, bytes | None]) -> bytes | Path | None:
         """A page's bytes as the cache has them, or else the output file recorded (``written``) as holding

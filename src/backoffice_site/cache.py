@@ -21,7 +21,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from backoffice_site import __version__
+from backoffice_site import __version__, parallel
 
 FILE = "build-cache.pickle"
 
@@ -61,6 +61,20 @@ def save(folder: Path, key: tuple[Any, ...], payload: dict[str, Any]) -> bool:
     except OSError:
         return False
     return True
+
+
+def save_with_log(folder: Path, key: tuple[Any, ...], payload: dict[str, Any], log: EntryLog | None,
+                  entries: dict[str, Any]) -> None:
+    """``save`` the cache file, and ``entries`` to ``log``. When the log is written whole (after a cold
+    build: 0.2 s each on the medium corpus, with a core idle), both are written at once, the log in a
+    forked process (``parallel.beside``); an append is a few KB, written here."""
+    change = log.pending(entries) if log is not None else None
+    if log is None or change is None or not change.whole:
+        save(folder, key, payload)
+        if log is not None and change is not None:
+            log.done(change, log.write(change))
+        return
+    log.done(change, parallel.beside(lambda: log.write(change), lambda: save(folder, key, payload)))
 
 
 def replace_file(path: Path, write: Callable[[BinaryIO], object]) -> None:
