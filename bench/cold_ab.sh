@@ -30,7 +30,18 @@ for i in $(seq "$PAIRS"); do
     sleep 20
     PYTHONPATH=$src /usr/bin/time -f "$side ($([ "$side" = base ] && echo "$BASE" || git rev-parse --short HEAD)) %e s wall, %U+%S s CPU, %M KB peak" \
       "$PY" -m backoffice_site build --root "$run" --no-search >/dev/null 2>"$WORK/err"
-    tail -1 "$WORK/err"
+    tail -1 "$WORK/err" | tee -a "$WORK/lines"
     rm -rf "$run"
   done
 done
+# the medians and the ratio of each pair (head / base): pairs run minutes apart on a noisy machine
+"$PY" - "$WORK/lines" <<'PY'
+import statistics, sys
+walls = {"base": [], "head": []}
+for line in open(sys.argv[1], encoding="utf-8"):
+    side, _, rest = line.partition(" (")
+    walls[side].append(float(rest.split(") ")[1].split(" s wall")[0]))
+ratios = [h / b for b, h in zip(walls["base"], walls["head"])]
+print(f"median wall: base {statistics.median(walls['base']):.2f} s, head {statistics.median(walls['head']):.2f} s; "
+      f"head/base per pair {' '.join(f'{r:.2f}' for r in ratios)}, median {statistics.median(ratios):.2f}")
+PY
