@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -165,6 +166,16 @@ def test_the_entry_log_written_by_another_process_is_known_here(tmp_path: Path) 
     change = log.pending(more)
     assert change is not None and not change.whole and change.added == {"new": -1}  # an append
     assert not parallel.beside(lambda: 1 / 0 == 0, lambda: None), "a failing child is reported"
+    running = threading.Event()  # with another thread running there is no fork: both run here, same answers
+    other = threading.Thread(target=running.wait)
+    other.start()
+    try:
+        assert not parallel._can_fork()
+        assert not parallel.beside(lambda: 1 / 0 == 0, lambda: None)
+        assert parallel.beside(lambda: True, lambda: None)
+    finally:
+        running.set()
+        other.join()
     log.done(change, False)
     again = log.pending(more)
     assert again is not None and again.whole, "after a failed write the file is written afresh"

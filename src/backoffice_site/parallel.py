@@ -73,7 +73,10 @@ def beside(other: Callable[[], bool], here: Callable[[], object]) -> bool:
     whether ``other`` succeeded. Without fork (other threads running, not Linux), both run here."""
     if not _can_fork():
         here()
-        return other()
+        try:
+            return other()
+        except Exception:  # as from the forked process: a failure, not a crash
+            return False
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child (its coverage is not collected)
         gc.disable()  # it only writes what it inherited, then exits
