@@ -69,12 +69,15 @@ def save_with_log(folder: Path, key: tuple[Any, ...], payload: dict[str, Any], l
     build: 0.2 s each on the medium corpus, with a core idle), both are written at once, the log in a
     forked process (``parallel.beside``); an append is a few KB, written here."""
     change = log.pending(entries) if log is not None else None
-    if log is None or change is None or not change.whole:
+    if log is None or change is None:
         save(folder, key, payload)
-        if log is not None and change is not None:
-            log.done(change, log.write(change))
         return
-    log.done(change, parallel.beside(lambda: log.write(change), lambda: save(folder, key, payload)))
+    if change.whole:
+        ok = parallel.beside(lambda: log.write(change), lambda: save(folder, key, payload))
+    else:
+        save(folder, key, payload)
+        ok = log.write(change)
+    log.done(change, ok)
 
 
 def replace_file(path: Path, write: Callable[[BinaryIO], object]) -> None:

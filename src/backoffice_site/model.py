@@ -29,6 +29,20 @@ class StyleRule:
     loc: Loc  # the 'avoid' value
 
 
+def article_url(slug: str) -> str:
+    """The page URLs of content items (relative to the base path), in one place for the items and their
+    summaries (summaries.py)."""
+    return f"articles/{slug}/"
+
+
+def term_url(slug: str) -> str:
+    return f"glossary/{slug}/"
+
+
+def group_url(slug: str) -> str:
+    return f"glossary/group/{slug}/"
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     # what pages never show (see incremental.digest): places, and the proofreading rules
@@ -77,7 +91,7 @@ class Article:
 
     @property
     def url(self) -> str:  # relative to the site's base path
-        return f"articles/{self.slug}/"
+        return article_url(self.slug)
 
 
 @dataclass(frozen=True)
@@ -138,7 +152,7 @@ class Term:
 
     @property
     def url(self) -> str:
-        return f"glossary/{self.slug}/"
+        return term_url(self.slug)
 
     @functools.cached_property
     def order_key(self) -> tuple[object, ...]:
@@ -162,7 +176,7 @@ class Group:
 
     @property
     def url(self) -> str:
-        return f"glossary/group/{self.slug}/"
+        return group_url(self.slug)
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,8 @@ class _Scanner:
                  runs: RunMemo | None = None):
         self.source = source
         self.fast = fast  # step over body text with ``_DEAD`` (False: tag by tag, the reference in tests)
-        self.runs = runs if fast else None  # a plain run's text → its marks, relative to the run's start
+        # a plain run's text → its marks, relative to the run's start (kept by the caller between pages)
+        self.runs: RunMemo | None = (runs if runs is not None else {}) if fast else None
         self.segment = segment
         self.stack: list[str] = []  # open elements
         self.kept: list[bool] = []  # for each open element: is it a <span class="nobr">

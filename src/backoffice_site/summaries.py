@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import ClassVar
 
-from backoffice_site.model import Article, Group, Term
+from backoffice_site.model import Article, Group, Term, article_url, group_url, term_url
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class ArticleSummary:
 
     @property
     def url(self) -> str:
-        return f"articles/{self.slug}/"
+        return article_url(self.slug)
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class TermSummary:
 
     @property
     def url(self) -> str:
-        return f"glossary/{self.slug}/"
+        return term_url(self.slug)
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class GroupSummary:
 
     @property
     def url(self) -> str:
-        return f"glossary/group/{self.slug}/"
+        return group_url(self.slug)
 
 
 def article_summary(a: Article) -> ArticleSummary:
@@ -86,4 +86,4 @@ class GroupLink:
 
     @property
     def url(self) -> str:
-        return f"glossary/group/{self.slug}/"
+        return group_url(self.slug)
