@@ -10,7 +10,7 @@ import pytest
 from conftest import make_site, run_cli, snapshot
 
 from backoffice_site import build as build_mod
-from backoffice_site import cache
+from backoffice_site import build_cache, cache
 from backoffice_site.build import Builder, BuildOptions
 
 CACHE = Path(".cache/backoffice-site") / cache.FILE
@@ -144,8 +144,8 @@ def test_cli_edit_appends_the_changed_document(site) -> None:  # type: ignore[no
 
 
 def test_the_entry_log_written_by_another_process_is_known_here(tmp_path: Path) -> None:
-    """Builder.save_cache writes the documents' log in a forked process (parallel.beside) while it writes the
-    cache file: this process then knows what the file holds (the next save appends), or, when that process
+    """build_cache.Store.save_while writes the documents' log in a forked process (parallel.beside) while it
+    writes the cache file: this process then knows what the file holds (the next save appends), or, when that process
     failed, that it must write the file afresh."""
     from backoffice_site import parallel
 
@@ -180,3 +180,24 @@ def test_the_entry_log_written_by_another_process_is_known_here(tmp_path: Path) 
     again = log.pending(more)
     assert again is not None and again.whole, "after a failed write the file is written afresh"
     assert log.save(more) and cache.EntryLog(tmp_path, ("k",)).load() == more
+
+
+def test_the_record_of_the_last_write_is_used_only_with_its_own_cache_file(site) -> None:  # type: ignore[no-untyped-def]
+    """The cache file is written while the output is, the record of that write after it (build_cache.Store):
+    a record left by another build (a build killed between the two) is not used, and the output's files are
+    then read instead of trusted, with the same result."""
+    root = site()
+    folder = root / ".cache/backoffice-site"
+    assert run_cli("build", "--root", root, "--no-search").code == 0
+    assert Builder(opts(root, out=root / "public")).cache.written[1], "the record of the build is used"
+    older = (folder / build_cache.WRITTEN).read_bytes()
+    article = next((root / "content/articles").glob("*.md"))
+    article.write_text(article.read_text(encoding="utf-8") + "\n追記の一文です。\n", encoding="utf-8")
+    assert run_cli("build", "--root", root, "--no-search").code == 0
+    good = snapshot(root / "public")
+    (folder / build_cache.WRITTEN).write_bytes(older)  # the record of the build before, with its token
+    builder = Builder(opts(root, out=root / "public"))
+    assert builder.cache.written == ("", {})
+    again = builder.build()
+    assert again.ok and again.rendered_pages > 0, "no page was taken from the output on trust"
+    assert again.written == 0 and snapshot(root / "public") == good

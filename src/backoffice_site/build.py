@@ -32,14 +32,15 @@ from backoffice_site import (
     resolve,
     search,
 )
+from backoffice_site.build_cache import BuildCache, Store
 from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc, Severity, promote_warnings
 from backoffice_site.incremental import Key, Reads, digest
 from backoffice_site.kinds import Kind, PageSpec
 from backoffice_site.kinds.listing import PageList
 from backoffice_site.kinds.registry import PAGE_KINDS
 from backoffice_site.linked import LinkedSite, link
-from backoffice_site.markdown_stage import KeyMemo, MarkdownCache, render_markdown
 from backoffice_site.markdown_stage import Session as MarkdownSession
+from backoffice_site.markdown_stage import render_markdown
 from backoffice_site.model import Content
 from backoffice_site.options import BuildOptions as BuildOptions  # re-exported: callers build with it
 from backoffice_site.render import Renderer, bytecode_folder, static_hashes
@@ -85,32 +86,6 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-@dataclass
-class BuildCache:
-    """The one cache: everything a build may reuse, persisted whole (see ``cache``)."""
-
-    load: load.LoadMemo = field(default_factory=dict)
-    markdown: MarkdownCache = field(default_factory=dict)
-    # path → (template or "", digest of the template and those it uses, digest of the view, bytes). The bytes
-    # are not persisted (None in a new process): the output folder holds them, see ``Builder._stored``.
-    pages: dict[str, tuple[str, str, str, bytes | None]] = field(default_factory=dict)
-    reads: dict[str, frozenset[Key]] = field(default_factory=dict)  # path → inputs its view read
-    versions: dict[Key, str] = field(default_factory=dict)  # input → digest when last read
-    shared: str = ""  # digest of what every page depends on (engine, static file hashes)
-    search: search.SearchMemo = field(default_factory=dict)
-    headers: tuple[str, bytes] = ("", b"")  # digest of its inputs, the _headers file
-    last: change_set.LastBuild = field(default_factory=change_set.LastBuild)  # for a later process's change set
-    # memos kept by identity of the loaded items (pickled with the load memo, so identity survives the file):
-    # the Markdown documents' keys and the honest-dates lint's findings
-    doc_keys: KeyMemo = field(default_factory=dict)
-    dates: dict[str, Any] = field(default_factory=dict)
-    # the output folder as last written: which files hold which pages, so they are not read again (output)
-    written: tuple[str, output.Written] = field(default_factory=lambda: ("", {}))
-    template_refs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # see Renderer.template_digests
-    # page path → (its record key, the static files it references by fingerprinted URL): for ``_headers``
-    assets: dict[str, tuple[tuple[str, str, str], tuple[str, ...]]] = field(default_factory=dict)
-
-
 class Builder:
     """Builds a site again and again, redoing only what changed (the dev server keeps one)."""
 
@@ -120,8 +95,7 @@ class Builder:
         self.renderer: Renderer | None = None
         self.cache_key = cache.fingerprint((str(opts.root), opts.base_url, opts.drafts))
         self._cache: BuildCache | None = None  # loaded on first use: the no-change path does not need it
-        # the Markdown stage's documents, kept beside the cache file and appended to (cache.EntryLog)
-        self._documents = cache.EntryLog(opts.cache_dir, self.cache_key) if opts.cache_dir is not None else None
+        self._store = Store(opts.cache_dir, self.cache_key) if opts.cache_dir is not None else None
         self._last: LinkedSite | None = None  # the previous build's linked site, in this process
         self._markdown = MarkdownSession()  # what the Markdown stage keeps between builds, in this process
         self._lint_memo: dict[str, Any] = {}  # what each lint keeps between builds (lints.LintInput.memo)
@@ -135,27 +109,10 @@ class Builder:
     @property
     def cache(self) -> BuildCache:
         if self._cache is None:
-            stored = cache.load(self.opts.cache_dir, self.cache_key) if self.opts.cache_dir is not None else None
-            found = stored.get("cache") if stored else None
-            # (a cache pickled by an engine whose BuildCache had other fields is not used, even if its
-            # version was not bumped: a development checkout)
-            whole = isinstance(found, BuildCache) and all(f.name in found.__dict__ for f in dataclasses.fields(found))
-            self._cache = found if whole and isinstance(found, BuildCache) else BuildCache()
-            if self._documents is not None:
-                self._cache.markdown = self._documents.load()
+            self._cache = self._store.load() if self._store is not None else BuildCache()
             self._markdown.keys = self._cache.doc_keys
             self._lint_memo["dates"] = self._cache.dates
         return self._cache
-
-    def save_cache(self) -> None:
-        """Persist the cache, without the pages' bytes: the output just written holds them (``_stored``), and
-        they were most of the file (51 of 84 MB on the medium corpus), written and read on every CLI build.
-        The rendered documents go to their own file, to which a build appends what it added."""
-        if self.opts.cache_dir is not None:
-            c, folder, docs = self.cache, self.opts.cache_dir, self._documents
-            lean = dataclasses.replace(c, pages={p: (rec[0], rec[1], rec[2], None) for p, rec in c.pages.items()},
-                                       markdown={})
-            cache.save_with_log(folder, self.cache_key, {"cache": lean}, docs, c.markdown)
 
     def _stored(self, path: str, rec: tuple[str, str, str, bytes | None]) -> bytes | Path | None:
         """A page's bytes as the cache has them, or else the output file recorded (``written``) as holding
@@ -251,8 +208,12 @@ class Builder:
                 # what each page's bytes are: the key it was rendered from (see _render)
                 tokens: dict[str, Hashable] = {p: key for p, key in page_keys.items() if p in files}
                 tokens[headers.FILE] = ("headers", c.headers[0])
-                result.written, record = output.write_tracked(opts.out, files, statics, standby, tokens,
-                                                              self._last_write(), staging)
+                out = opts.out
+
+                def write() -> tuple[int, output.Written]:
+                    return output.write_tracked(out, files, statics, standby, tokens, self._last_write(), staging)
+                # the cache is saved while the output is written (build_cache.Store.save_while)
+                result.written, record = self._store.save_while(c, write) if self._store is not None else write()
             except output.OutputError as exc:
                 result.diagnostics.append(Diagnostic(Loc(str(opts.out)), Severity.ERROR, str(exc)))
             else:
@@ -260,7 +221,8 @@ class Builder:
                     result.files = {n: opts.out / n if isinstance(d, Path) and d == staging.folder / n else d
                                     for n, d in files.items()}
                 c.written = (str(opts.out), record)
-                self.save_cache()
+                if self._store is not None:
+                    self._store.save_written(c)
                 self._record_written(result, diags.sorted())
         result.seconds = time.perf_counter() - started
         return result

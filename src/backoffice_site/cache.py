@@ -21,7 +21,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from backoffice_site import __version__, parallel
+from backoffice_site import __version__
 
 FILE = "build-cache.pickle"
 
@@ -36,8 +36,8 @@ def fingerprint(options: tuple[Any, ...]) -> tuple[Any, ...]:
     return ("backoffice-site-cache", 11, __version__, sys.version, tuple(libs), options)
 
 
-def load(folder: Path, key: tuple[Any, ...]) -> dict[str, Any] | None:
-    path = folder / FILE
+def load(folder: Path, key: tuple[Any, ...], name: str = FILE) -> dict[str, Any] | None:
+    path = folder / name
     try:
         with path.open("rb") as f:
             stored_key, payload = pickle.load(f)
@@ -50,34 +50,17 @@ def load(folder: Path, key: tuple[Any, ...]) -> dict[str, Any] | None:
     return payload
 
 
-def save(folder: Path, key: tuple[Any, ...], payload: dict[str, Any]) -> bool:
+def save(folder: Path, key: tuple[Any, ...], payload: dict[str, Any], name: str = FILE) -> bool:
     """Write atomically; a cache that cannot be written is not an error (the next build is just slower)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         ignore = folder / ".gitignore"
         if not ignore.exists():
             ignore.write_text("*\n", encoding="utf-8")
-        replace_file(folder / FILE, lambda f: pickle.dump((key, payload), f, protocol=pickle.HIGHEST_PROTOCOL))
+        replace_file(folder / name, lambda f: pickle.dump((key, payload), f, protocol=pickle.HIGHEST_PROTOCOL))
     except OSError:
         return False
     return True
-
-
-def save_with_log(folder: Path, key: tuple[Any, ...], payload: dict[str, Any], log: EntryLog | None,
-                  entries: dict[str, Any]) -> None:
-    """``save`` the cache file, and ``entries`` to ``log``. When the log is written whole (after a cold
-    build: 0.2 s each on the medium corpus, with a core idle), both are written at once, the log in a
-    forked process (``parallel.beside``); an append is a few KB, written here."""
-    change = log.pending(entries) if log is not None else None
-    if log is None or change is None:
-        save(folder, key, payload)
-        return
-    if change.whole:
-        ok = parallel.beside(lambda: log.write(change), lambda: save(folder, key, payload))
-    else:
-        save(folder, key, payload)
-        ok = log.write(change)
-    log.done(change, ok)
 
 
 def replace_file(path: Path, write: Callable[[BinaryIO], object]) -> None:
@@ -152,7 +135,7 @@ class EntryLog:
         self.done(change, ok)
         return ok
 
-    # ``save`` in three steps, so that the writing can run in another process (see Builder.save_cache)
+    # ``save`` in three steps, so that the writing can run in another process (build_cache.Store.save_while)
     def pending(self, entries: dict[str, Any]) -> LogChange | None:
         """What ``save`` would write now; None when the file already holds ``entries``."""
         added = {k: v for k, v in entries.items() if k not in self._saved}
