@@ -8,10 +8,13 @@ PYTEST_ARGS ?=
 
 .PHONY: serve build check test lint typecheck lighthouse bench clean
 
-$(STAMP): pyproject.toml
+# Pagefind 1.6 comes from its npm package (PyPI has 1.5.2, which misses some Japanese words): see
+# src/backoffice_site/pagefind_fetch.py and docs/search.md
+$(STAMP): pyproject.toml src/backoffice_site/pagefind_fetch.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m backoffice_site.pagefind_fetch
 	@touch $(STAMP)
 
 serve: $(STAMP)

@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from backoffice_site import pagefind_fetch
 from backoffice_site.diagnostics import Diagnostic, Loc, Severity
 from backoffice_site.manifest import SEARCH_SWITCH, search_switched_off
 from backoffice_site.output import content
@@ -71,8 +72,10 @@ _HINT = "install it with: pip install 'pagefind[extended]'"
 def find_binary() -> tuple[Path | None, str]:
     """The Pagefind binary to run, and a note when it is missing or not the extended build.
 
-    Looked up like Pagefind's own Python wrapper: $PAGEFIND_BINARY_PATH, the pagefind_bin_extended
-    package, then ``pagefind_extended`` on PATH. The plain binary is a last resort (with a warning).
+    $PAGEFIND_BINARY_PATH, then Pagefind 1.6 as ``make`` fetched it into the virtualenv (``pagefind_fetch``:
+    it finds the Japanese words the browser asks for), then as Pagefind's own Python wrapper looks it up:
+    the pagefind_bin_extended package (1.5.2), then ``pagefind_extended`` on PATH. The plain binary is a
+    last resort (with a warning).
     """
     env = os.environ.get("PAGEFIND_BINARY_PATH")
     if env:
@@ -80,6 +83,9 @@ def find_binary() -> tuple[Path | None, str]:
         if not p.is_file():
             return None, f"the Pagefind binary PAGEFIND_BINARY_PATH={env} is not a file; the site has no search index"
         return p, ""
+    fetched = pagefind_fetch.installed()
+    if fetched.is_file() and os.access(fetched, os.X_OK):
+        return fetched, ""
     for package, name in (("pagefind_bin_extended", "pagefind_extended"), ("pagefind_bin", "pagefind")):
         spec = importlib.util.find_spec(package)
         if spec is not None and spec.origin:
