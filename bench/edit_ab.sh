@@ -30,7 +30,7 @@ for side in base head; do
 done
 for i in $(seq "$EDITS"); do
   for side in base head; do
-    article=$(find "$WORK/site-$side/content/articles" -name '*.md' | sort | head -1)
+    article=$(find "$WORK/site-$side/content/articles" -name '*.md' | sort | sed -n 1p)  # (head would end find early: SIGPIPE)
     printf '\n追記 %s です。\n' "$i" >> "$article"
     sleep 1.5
     PYTHONPYCACHEPREFIX=$WORK/pyc-$side PYTHONPATH=$(src_of $side) /usr/bin/time -f "$side %e" \
