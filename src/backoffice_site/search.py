@@ -101,16 +101,17 @@ def find_binary() -> tuple[Path | None, str]:
 
 SearchMemo = dict[str, tuple[str, dict[str, bytes]]]  # part name → (digest of its pages, its bundle's files)
 MARK = b"data-pagefind-body"
-# Part sizes: a smaller part makes an edit cheaper to re-index and lowers Pagefind's peak memory (its
-# dictionary plus about 0.25 MB per article of the part being written out), but every part costs each
+# Part sizes: a smaller part makes an edit cheaper to re-index and lowers Pagefind's peak memory (the part
+# being written out: about 0.25 MB per article with 1.5.2, a third more with 1.6), but every part costs each
 # query three more requests (its entry file, its metadata and one index chunk per word searched). Measured
 # on the medium bench corpus (bench/search_cost.py): two parts cost a query 1.1-1.4x the requests of one
 # bundle, five parts 1.5-3.2x. So: terms and articles apart (an article edit never re-indexes the glossary,
-# nor a term edit the articles), and articles cut further only beyond 1,000; at most four parts a kind,
-# which holds Pagefind near 1 GB on the large corpus (10,000 articles: four parts of 2,500).
+# nor a term edit the articles), and articles cut further only beyond 1,000; at most five parts a kind,
+# which holds Pagefind under 1.5 GB on the large corpus (10,000 articles: five parts of 2,000; Pagefind 1.6
+# peaked at 1.68 GB with four parts of 2,500, where 1.5.2 took 1.25 GB).
 ARTICLES_PER_PART = 1000
 TERMS_PER_PART = 5000  # term pages are short: 3,000 of them hold about as much text as 500 articles
-MAX_PARTS = 4  # per kind; beyond that the parts grow instead
+MAX_PARTS = 5  # per kind; beyond that the parts grow instead
 # Templates whose pages are indexed, and the kind of part they go to (each text is indexed once: the
 # glossary listings only repeat the summaries of the term pages).
 KINDS = {"term.html": "terms", "article.html": "articles"}
