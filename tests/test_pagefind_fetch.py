@@ -58,10 +58,10 @@ def test_main_without_a_package_for_the_machine_or_without_network(tmp_path: Pat
     target = tmp_path / "venv" / "pagefind_extended"
     monkeypatch.setattr(pagefind_fetch, "installed", lambda prefix=None: target)
     monkeypatch.setattr(pagefind_fetch, "package_for", lambda: None)
-    assert pagefind_fetch.main([]) == 0 and "uses the PyPI binary" in capsys.readouterr().err
+    assert pagefind_fetch.main() == 0 and "uses the PyPI binary" in capsys.readouterr().err
     monkeypatch.setattr(pagefind_fetch, "package_for", lambda: ("linux-x64", "sha512-x"))
     monkeypatch.setattr(pagefind_fetch, "URL", (tmp_path / "nowhere-{package}-{version}.tgz").as_uri())
-    assert pagefind_fetch.main([]) == 0 and "could not fetch" in capsys.readouterr().err
+    assert pagefind_fetch.main() == 0 and "could not fetch" in capsys.readouterr().err
     assert not target.exists()
 
 

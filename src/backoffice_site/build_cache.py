@@ -88,16 +88,13 @@ class Store:
                                    markdown={}, written=("", {}))
         log, change = self.documents, self.documents.pending(c.markdown)
 
-        def persist() -> bool:  # may run in a forked process: only writes files
-            def save() -> object:
+        def persist() -> bool:  # may run in a forked process: only writes files; whether the log was written
+            def save() -> bool:
                 return cache.save(self.folder, self.key, {"cache": lean, "token": token})
-            if change is None:
-                save()
-                return True
-            if change.whole:
+            if change is not None and change.whole:
                 return parallel.beside(lambda: log.write(change), save)
             save()
-            return log.write(change)
+            return change is None or log.write(change)
 
         done: list[T] = []
         failed: list[BaseException] = []

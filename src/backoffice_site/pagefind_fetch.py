@@ -96,7 +96,7 @@ def fetch(target: Path, package: str, integrity: str, url: str | None = None) ->
     install(data, integrity, target)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main() -> int:
     target = installed()
     if target.is_file() and os.access(target, os.X_OK):
         return 0
@@ -119,4 +119,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())
