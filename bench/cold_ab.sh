@@ -9,40 +9,29 @@
 # folder, after `sync` and a pause: right after `rm -rf` of an output, ext4 spends up to two seconds finding
 # inodes for the next one in the same block group (recently_deleted), which would measure the disk's
 # history rather than the build. Prints one line per run: wall seconds, user+system CPU seconds, peak RSS.
-# Each side's modules are compiled once before the runs, into a bytecode folder of its own, as an installed
-# package is (a machine that sets PYTHONDONTWRITEBYTECODE would otherwise compile every module of the side
-# whose checkout has no up-to-date bytecode on every run, ~0.1-0.2 s).
+# Each side's modules are compiled once before the runs (bench/ab_sides.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BASE=${1:-240e52a}
 PAIRS=${2:-3}
 SIZE=${3:-medium}
-PY=$PWD/.venv/bin/python
-WORK=$(mktemp -d)
-trap 'git worktree remove --force "$WORK/base" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
-
-git worktree add -q --detach "$WORK/base" "$BASE"
-(cd "$WORK/base" && "$PY" bench/gen_corpus.py "$SIZE" "$WORK/corpus-base" >/dev/null)
-"$PY" bench/gen_corpus.py "$SIZE" "$WORK/corpus-head" >/dev/null
-unset PYTHONDONTWRITEBYTECODE
+source bench/ab_sides.sh
 FLAGS=--no-search
 if [ "${SEARCH:-0}" = 1 ]; then FLAGS=; fi
 for side in base head; do
-  if [ "$side" = base ]; then src=$WORK/base/src; else src=$PWD/src; fi
   # (a build of a copy of the side's own small repo site: every module a build imports is compiled)
+  src=$(side_src $side)
   mkdir "$WORK/warm-$side" && cp -r "$src/../content" "$src/../templates" "$src/../static" "$WORK/warm-$side/"
-  PYTHONPYCACHEPREFIX=$WORK/pyc-$side PYTHONPATH=$src "$PY" -m backoffice_site build --root "$WORK/warm-$side" \
-    $FLAGS >/dev/null 2>&1
+  on_side $side "$PY" -m backoffice_site build --root "$WORK/warm-$side" $FLAGS >/dev/null 2>&1
 done
 
 for i in $(seq "$PAIRS"); do
   for side in base head; do
-    if [ "$side" = base ]; then src=$WORK/base/src; else src=$PWD/src; fi
     run=$WORK/run-$side-$i
     cp -r "$WORK/corpus-$side" "$run"
     sync
     sleep 20
-    PYTHONPYCACHEPREFIX=$WORK/pyc-$side PYTHONPATH=$src /usr/bin/time -f "$side ($([ "$side" = base ] && echo "$BASE" || git rev-parse --short HEAD)) %e s wall, %U+%S s CPU, %M KB peak" \
+    on_side $side /usr/bin/time -f "$side ($([ "$side" = base ] && echo "$BASE" || git rev-parse --short HEAD)) %e s wall, %U+%S s CPU, %M KB peak" \
       "$PY" -m backoffice_site build --root "$run" $FLAGS >/dev/null 2>"$WORK/err"
     tail -1 "$WORK/err" | tee -a "$WORK/lines"
     rm -rf "$run"

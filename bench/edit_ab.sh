@@ -6,36 +6,26 @@
 #
 # Each side gets the same generated corpus (its own templates and static files), built twice first (the
 # second build fills the standby tree); then each round appends a sentence to the same article on both
-# sides and times `build --no-search`, base then head. Modules are compiled once per side into a bytecode
-# folder of its own, as an installed package is. Prints one line per build and the medians.
+# sides and times `build --no-search`, base then head. Modules are compiled once per side (the first
+# builds; bench/ab_sides.sh). Prints one line per build and the medians.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BASE=${1:-HEAD~1}
 EDITS=${2:-7}
 SIZE=${3:-medium}
-PY=$PWD/.venv/bin/python
-WORK=$(mktemp -d)
-trap 'git worktree remove --force "$WORK/base" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
-unset PYTHONDONTWRITEBYTECODE
-
-git worktree add -q --detach "$WORK/base" "$BASE"
-(cd "$WORK/base" && "$PY" bench/gen_corpus.py "$SIZE" "$WORK/site-base" >/dev/null)
-"$PY" bench/gen_corpus.py "$SIZE" "$WORK/site-head" >/dev/null
-src_of() { if [ "$1" = base ]; then echo "$WORK/base/src"; else echo "$PWD/src"; fi; }
+source bench/ab_sides.sh
 for side in base head; do
   for _ in 1 2; do
-    PYTHONPYCACHEPREFIX=$WORK/pyc-$side PYTHONPATH=$(src_of $side) "$PY" -m backoffice_site build \
-      --root "$WORK/site-$side" --no-search >/dev/null 2>&1
+    on_side $side "$PY" -m backoffice_site build --root "$WORK/corpus-$side" --no-search >/dev/null 2>&1
   done
 done
 for i in $(seq "$EDITS"); do
   for side in base head; do
-    article=$(find "$WORK/site-$side/content/articles" -name '*.md' | sort | sed -n 1p)  # (head would end find early: SIGPIPE)
+    article=$(find "$WORK/corpus-$side/content/articles" -name '*.md' | sort | sed -n 1p)  # (head would end find early: SIGPIPE)
     printf '\n追記 %s です。\n' "$i" >> "$article"
     sleep 1.5
-    PYTHONPYCACHEPREFIX=$WORK/pyc-$side PYTHONPATH=$(src_of $side) /usr/bin/time -f "$side %e" \
-      "$PY" -m backoffice_site build --root "$WORK/site-$side" --no-search 2>&1 >/dev/null | tail -1 \
-      | tee -a "$WORK/lines"
+    on_side $side /usr/bin/time -f "$side %e" "$PY" -m backoffice_site build --root "$WORK/corpus-$side" \
+      --no-search 2>&1 >/dev/null | tail -1 | tee -a "$WORK/lines"
   done
 done
 "$PY" - "$WORK/lines" <<'PY'
