@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: serve build check test lint typecheck lighthouse bench clean
+.PHONY: serve build check freshness test lint typecheck lighthouse bench clean
 
 # Pagefind 1.6 comes from its npm package (PyPI has 1.5.2, which misses some Japanese words): see
 # src/backoffice_site/pagefind_fetch.py and docs/search.md
@@ -25,6 +25,12 @@ build: $(STAMP)
 
 check: $(STAMP)
 	$(BIN)/backoffice-site check --strict
+
+# The same on the real today, for a scheduled job (weekly): fails once a review_by or a planned change's day
+# has passed. `make test` leaves those out of its gate (tests/test_content.py) — they come from the calendar,
+# not from a commit — and the pages tell readers which entries are overdue.
+freshness: $(STAMP)
+	env -u SOURCE_DATE_EPOCH $(BIN)/backoffice-site check --strict
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -253,6 +253,36 @@ def test_a_planned_change_whose_date_passed_is_a_warning_and_strict_makes_it_an_
     assert f"{status}: error: change 2026-10-01 of 'カスハラ' is still '予定'" in strict.err
 
 
+def test_pages_tell_readers_when_a_review_or_a_planned_day_has_passed(site: SiteFactory) -> None:
+    """The calendar, not an edit, makes an entry stale: until an editor re-checks it, its pages say so
+    (the review is overdue; a 予定 change's day passed unconfirmed) instead of promising a review to come."""
+    root = site("timeline")
+    before = build(root, "2026-02-15", root / "before")
+    page = parse_html(before / "glossary/kasuhara/index.html")
+    assert [text_of(p).strip() for p in find_all(page, "p", "term-entry__review")] == [
+        "この内容は 2026年9月1日 までに見直します。"]
+    assert not any("overdue" in f.read_text(encoding="utf-8") for f in before.rglob("*.html"))
+
+    r = run_cli("build", "--root", root, "--out", root / "after", env=epoch("2026-10-02"))
+    assert r.code == 0, r.err
+    assert len(r.diagnostics) == 7 and "note: 7 of these come from dates that have passed" in r.err, r.err
+    after = root / "after"
+    notes = find_all(parse_html(after / "glossary/kasuhara/index.html"), "p", "term-entry__review--overdue")
+    assert [text_of(p).split("。")[0] for p in notes] == [
+        "この内容は 2026年9月1日 までに見直す予定でしたが、まだ見直していません"]
+    koyo = parse_html(after / "glossary/koyo-hoken/index.html")  # review_by 2026-05-01, no 予定 change
+    assert len(find_all(koyo, "p", "term-entry__review--overdue")) == 1
+    assert find_all(koyo, "p", "change__overdue") == []
+    wage = parse_html(after / "glossary/saitei-chingin/index.html")  # review_by 2026-08-01 passed too
+    assert find_all(wage, "p", "change__overdue") == []  # its changes are 決定: nothing to confirm
+
+    # the 予定 change of 2026-10-01, now among the past ones, on its term page and on /changes/
+    for rel in ("glossary/kasuhara/index.html", "changes/index.html"):
+        overdue = [li.get("id") for li in find_all(parse_html(after / rel), "li", "change")
+                   if find_all(li, "p", "change__overdue")]
+        assert overdue == ["change-kasuhara-2026-10-01"], rel
+
+
 def test_a_change_that_took_effect_on_a_term_without_review_by_is_a_warning(site: SiteFactory) -> None:
     root = site("timeline")
     path = root / GLOSSARY

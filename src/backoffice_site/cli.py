@@ -115,6 +115,12 @@ def _check_out(root: Path, out: Path) -> Path:
 
 def report(result: BuildResult) -> None:
     print_diagnostics(result.diagnostics, sys.stderr)
+    dated = sum(1 for d in result.diagnostics if d.dated)
+    if dated:
+        # Same content, new day: say so, or an editor looks for the edit that broke the build.
+        print(f"note: {dated} of these come from dates that have passed (review_by, planned changes), not from "
+              "an edit: re-check those entries against their official sources, then move the dates "
+              "(the pages tell readers the review is overdue until then)", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -37,6 +37,9 @@ class Diagnostic:
     loc: Loc
     severity: Severity
     message: str
+    # True for what the calendar raises, not an edit (a review date or a planned change's day has passed): the
+    # same content gives it from a certain day on. Printed the same; `check --strict` still fails on it.
+    dated: bool = False
 
     def format(self) -> str:
         return f"{self.loc}: {self.severity.value}: {self.message}"
@@ -51,8 +54,8 @@ class Diagnostics:
     def error(self, loc: Loc, message: str) -> None:
         self.items.append(Diagnostic(loc, Severity.ERROR, message))
 
-    def warning(self, loc: Loc, message: str) -> None:
-        self.items.append(Diagnostic(loc, Severity.WARNING, message))
+    def warning(self, loc: Loc, message: str, dated: bool = False) -> None:
+        self.items.append(Diagnostic(loc, Severity.WARNING, message, dated))
 
     def extend(self, other: Iterable[Diagnostic]) -> None:
         self.items.extend(other)
@@ -81,7 +84,7 @@ class Diagnostics:
 
 def promote_warnings(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
     """``--strict``: every warning counts as an error."""
-    return [Diagnostic(d.loc, Severity.ERROR, d.message) for d in diags]
+    return [Diagnostic(d.loc, Severity.ERROR, d.message, d.dated) for d in diags]
 
 
 def count_line(diags: Iterable[Diagnostic]) -> str:

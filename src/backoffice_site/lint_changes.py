@@ -27,7 +27,8 @@ def check(site: Site, today: dt.date, diags: Diagnostics) -> None:
             if c.status in NOT_FINAL and c.date < today:
                 diags.warning(c.field_locs.get("status", c.loc),
                               f"change {c.iso} of '{t.name}' is still '{c.status}' but its date has passed: "
-                              "has it happened? update its status and the entry (or its date, if it was put off)")
+                              "has it happened? update its status and the entry (or its date, if it was put off)",
+                              dated=True)
         _check_reviewed_after(t, today, diags)
 
 
@@ -50,8 +51,8 @@ def _check_reviewed_after(t: Term, today: dt.date, diags: Diagnostics) -> None:
     if reviewed is None:
         diags.warning(newest.field_locs.get("date", newest.loc),
                       f"'{t.name}' has a change dated {newest.iso} that has taken effect, but no review_by on or "
-                      "after it: re-check the entry against the change, then set review_by")
+                      "after it: re-check the entry against the change, then set review_by", dated=True)
     else:
         diags.warning(t.field_locs.get("review_by", t.loc),
                       f"review_by {reviewed.isoformat()} of '{t.name}' is older than its change of {newest.iso}, "
-                      "which has taken effect: re-check the entry against the change, then move review_by")
+                      "which has taken effect: re-check the entry against the change, then move review_by", dated=True)

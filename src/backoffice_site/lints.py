@@ -61,7 +61,7 @@ def _review_by_passed(x: LintInput, diags: Diagnostics) -> None:
         if t.review_by is not None and t.review_by < x.today:
             diags.warning(t.field_locs.get("review_by", t.loc),
                           f"review_by {t.review_by.isoformat()} of '{t.name}' has passed: re-check the "
-                          "facts and sources, then move the date")
+                          "facts and sources, then move the date", dated=True)
 
 
 def static_overwrites_page(x: LintInput, diags: Diagnostics) -> None:

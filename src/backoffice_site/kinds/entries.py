@@ -17,13 +17,17 @@ def entry_view(ls: LinkedSite, r: Reads, slugs: Iterable[str]) -> tuple[list[Ter
     definitions: dict[str, str] = {}
     see_also: dict[str, tuple[str, ...]] = {}
     backlinks: dict[str, Any] = {}
+    overdue: set[str] = set()
     for slug in slugs:
         t, rendered, also = ls.term(r, slug)
         terms.append(t)
+        if t.review_by is not None and t.review_by < ls.today_(r):  # only these entries depend on the day
+            overdue.add(slug)
         definitions[slug] = rendered.marked  # with phrase breaks (phrase.py)
         see_also[slug] = also
         backlinks[slug] = ls.linked_from(r, slug)
     by_slug = {s: ls.term_summary(r, s) for also in see_also.values() for s in also}
     group_of = {t.group: ls.group_link(r, t.group) for t in terms}  # the listed terms' groups only
     return terms, {"definitions": definitions, "see_also": see_also, "by_slug": by_slug,
-                   "backlinks": backlinks, "group_of": group_of}
+                   "backlinks": backlinks, "group_of": group_of,
+                   "review_overdue": frozenset(overdue)}
