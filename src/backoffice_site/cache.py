@@ -33,7 +33,7 @@ def fingerprint(options: tuple[Any, ...]) -> tuple[Any, ...]:
             libs.append((dist, metadata.version(dist)))
         except metadata.PackageNotFoundError:
             libs.append((dist, None))
-    return ("backoffice-site-cache", 11, __version__, sys.version, tuple(libs), options)
+    return ("backoffice-site-cache", 12, __version__, sys.version, tuple(libs), options)
 
 
 def load(folder: Path, key: tuple[Any, ...], name: str = FILE) -> dict[str, Any] | None:
