@@ -26,7 +26,7 @@ from conftest import NS, parse_html
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from backoffice_site import frontmatter, kana, load, yamlsrc
+from backoffice_site import autolink, frontmatter, kana, load, yamlsrc
 from backoffice_site.autolink import TermMatcher
 from backoffice_site.diagnostics import Diagnostics, Loc
 from backoffice_site.markdown_render import DocContext, MarkdownRenderer
@@ -315,6 +315,19 @@ def test_matches_are_ordered_disjoint_and_name_the_term(term_names: list[str], t
         assert m.name == unicodedata.normalize("NFKC", term_names[int(m.key)]).strip() or m.name in {
             unicodedata.normalize("NFKC", n) for n in term_names}
         last = m.end
+
+
+@fuzz()
+@given(term_sets, st.lists(texts, min_size=1, max_size=4))
+def test_narrowed_patterns_match_what_the_whole_pattern_matches(term_names: list[str], texts_: list[str]) -> None:
+    """The matcher searches a text with only the names it contains until enough text has gone by, then with
+    every name: the two must find the very same matches (autolink.TermMatcher._pattern)."""
+    names = [(n, str(i)) for i, n in enumerate(term_names)]
+    narrow, whole = TermMatcher(names), TermMatcher(names)
+    assert list(whole.finditer("。" * autolink._NARROW_CHARS)) == []  # past the budget: the whole pattern
+    for text in texts_:
+        assert list(narrow.finditer(text)) == list(whole.finditer(text))
+    assert narrow._regex is None and whole._regex is not None  # each took the path it was meant to
 
 
 # --- the dev server's URL path resolver -----------------------------------------------------------------
