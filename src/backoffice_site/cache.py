@@ -9,13 +9,15 @@ read from the site's own folder, which is as trusted as the templates next to it
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import os
 import pickle
 import struct
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -39,7 +41,7 @@ def fingerprint(options: tuple[Any, ...]) -> tuple[Any, ...]:
 def load(folder: Path, key: tuple[Any, ...], name: str = FILE) -> dict[str, Any] | None:
     path = folder / name
     try:
-        with path.open("rb") as f:
+        with path.open("rb") as f, without_gc():
             stored_key, payload = pickle.load(f)
     except FileNotFoundError:
         return None
@@ -48,6 +50,19 @@ def load(folder: Path, key: tuple[Any, ...], name: str = FILE) -> dict[str, Any]
     if stored_key != key or not isinstance(payload, dict):
         return None
     return payload
+
+
+@contextlib.contextmanager
+def without_gc() -> Iterator[None]:
+    """Unpickling makes ~100,000 objects (the medium corpus's loaded content), none of them garbage; the
+    cyclic collector would walk them again and again as they are made: 0.20 against 0.12 s."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def save(folder: Path, key: tuple[Any, ...], payload: dict[str, Any], name: str = FILE) -> bool:
@@ -113,13 +128,14 @@ class EntryLog:
             records.append(body)
             pos += _HEAD.size + size
         try:
-            if not records or pickle.loads(records[0]) != self.key:
-                return {}
-            for body in records[1:]:
-                added, removed = pickle.loads(body)
-                out.update(added)
-                for k in removed:
-                    out.pop(k, None)
+            with without_gc():
+                if not records or pickle.loads(records[0]) != self.key:
+                    return {}
+                for body in records[1:]:
+                    added, removed = pickle.loads(body)
+                    out.update(added)
+                    for k in removed:
+                        out.pop(k, None)
         except Exception:  # an engine's own file that does not unpickle: start afresh
             return {}
         self._saved, self._records, self._whole = set(out), len(records), pos == len(data)
