@@ -201,3 +201,35 @@ def test_the_record_of_the_last_write_is_used_only_with_its_own_cache_file(site)
     again = builder.build()
     assert again.ok and again.rendered_pages > 0, "no page was taken from the output on trust"
     assert again.written == 0 and snapshot(root / "public") == good
+
+
+def test_loaded_files_are_a_log_of_their_own_and_keep_their_identity(site) -> None:  # type: ignore[no-untyped-def]
+    """The loaded articles and glossary files are entries of ``loaded.log`` (a CLI edit appends the one file
+    it loaded); the cache file names them, so the memos kept by identity still point at the very objects
+    the load memo holds; without the log the cache file is not used, and the build is the same."""
+    root = site()
+    folder = root / ".cache/backoffice-site"
+    assert run_cli("build", "--root", root, "--no-search").code == 0
+    log = folder / build_cache.LOADED
+    before = log.stat()
+    article = next((root / "content/articles").glob("*.md"))
+    article.write_text(article.read_text(encoding="utf-8") + "\n追記の一文です。\n", encoding="utf-8")
+    assert run_cli("build", "--root", root, "--no-search").code == 0
+    after = log.stat()
+    assert after.st_ino == before.st_ino and after.st_size > before.st_size, "appended, not written again"
+    good = snapshot(root / "public")
+
+    c = Builder(opts(root, out=root / "public")).cache
+    loaded = {id(v[2]) for v in c.load.values()}
+    loaded |= {id(x) for v in c.load.values() for t in getattr(v[2], "terms", ()) for x in (t, *t.changes)}
+    kept = [(kind, id(value) in loaded) for (kind, _name), (value, _env, _key) in c.doc_keys.items()]
+    assert {kind for kind, _ in kept} >= {"article", "term"}
+    # every article; the terms resolve did not remake (a term given a slug is a new object in each process)
+    assert all(same for kind, same in kept if kind == "article") and any(same for kind, same in kept if kind == "term")
+    assert Builder(opts(root, out=root / "public")).build().rendered_pages == 0
+
+    log.write_bytes(log.read_bytes()[: before.st_size // 2])  # entries the cache file names are gone
+    fresh = Builder(opts(root, out=root / "public"))
+    assert fresh.cache.load == {} and fresh.cache.pages == {}
+    again = fresh.build()
+    assert again.ok and again.rendered_pages > 0 and snapshot(root / "public") == good

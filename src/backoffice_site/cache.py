@@ -35,14 +35,19 @@ def fingerprint(options: tuple[Any, ...]) -> tuple[Any, ...]:
             libs.append((dist, metadata.version(dist)))
         except metadata.PackageNotFoundError:
             libs.append((dist, None))
-    return ("backoffice-site-cache", 12, __version__, sys.version, tuple(libs), options)
+    return ("backoffice-site-cache", 13, __version__, sys.version, tuple(libs), options)
 
 
-def load(folder: Path, key: tuple[Any, ...], name: str = FILE) -> dict[str, Any] | None:
+def load(folder: Path, key: tuple[Any, ...], name: str = FILE,
+         outside: Callable[[Any], Any] | None = None) -> dict[str, Any] | None:
+    """``outside``: gives back the objects ``save`` was told are kept elsewhere, by the ids it gave them."""
     path = folder / name
     try:
         with path.open("rb") as f, without_gc():
-            stored_key, payload = pickle.load(f)
+            unpickler = pickle.Unpickler(f)
+            if outside is not None:
+                unpickler.persistent_load = outside  # type: ignore[method-assign]
+            stored_key, payload = unpickler.load()
     except FileNotFoundError:
         return None
     except Exception:  # corrupt, truncated, from another version: start afresh
@@ -65,14 +70,21 @@ def without_gc() -> Iterator[None]:
             gc.enable()
 
 
-def save(folder: Path, key: tuple[Any, ...], payload: dict[str, Any], name: str = FILE) -> bool:
-    """Write atomically; a cache that cannot be written is not an error (the next build is just slower)."""
+def save(folder: Path, key: tuple[Any, ...], payload: dict[str, Any], name: str = FILE,
+         outside: Callable[[Any], Any] | None = None) -> bool:
+    """Write atomically; a cache that cannot be written is not an error (the next build is just slower).
+    ``outside``: an object → its id when it is kept elsewhere (pickled as that id), else None."""
+    def dump(f: BinaryIO) -> None:
+        pickler = pickle.Pickler(f, protocol=pickle.HIGHEST_PROTOCOL)
+        if outside is not None:
+            pickler.persistent_id = outside  # type: ignore[method-assign]
+        pickler.dump((key, payload))
     try:
         folder.mkdir(parents=True, exist_ok=True)
         ignore = folder / ".gitignore"
         if not ignore.exists():
             ignore.write_text("*\n", encoding="utf-8")
-        replace_file(folder / name, lambda f: pickle.dump((key, payload), f, protocol=pickle.HIGHEST_PROTOCOL))
+        replace_file(folder / name, dump)
     except OSError:
         return False
     return True
@@ -106,8 +118,8 @@ class EntryLog:
     digest ends the reading (a build killed while appending), and the next save writes the file afresh.
     Loaded entries are checked like the rest of the cache: a foreign or damaged file is ignored."""
 
-    def __init__(self, folder: Path, key: tuple[Any, ...]):
-        self.path = folder / LOG
+    def __init__(self, folder: Path, key: tuple[Any, ...], name: str = LOG):
+        self.path = folder / name
         self.key = key
         self._saved: set[str] = set()  # the keys the file holds now, as far as this process knows
         self._records = 0
