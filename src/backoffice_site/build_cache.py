@@ -16,12 +16,15 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from backoffice_site import cache, change_set, load, output, parallel, search
+from backoffice_site import cache, change_set, load, output, parallel
 from backoffice_site.incremental import Key
 from backoffice_site.markdown_stage import KeyMemo, MarkdownCache
 from backoffice_site.model import Group
+
+if TYPE_CHECKING:
+    from backoffice_site import search
 
 WRITTEN = "last-write.pickle"
 LOADED = "loaded.log"

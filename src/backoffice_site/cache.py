@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import os
 import pickle
 import struct
 import sys
 import tempfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
@@ -35,7 +35,7 @@ def fingerprint(options: tuple[Any, ...]) -> tuple[Any, ...]:
             libs.append((dist, metadata.version(dist)))
         except metadata.PackageNotFoundError:
             libs.append((dist, None))
-    return ("backoffice-site-cache", 13, __version__, sys.version, tuple(libs), options)
+    return ("backoffice-site-cache", 14, __version__, sys.version, tuple(libs), options)
 
 
 def load(folder: Path, key: tuple[Any, ...], name: str = FILE,
@@ -107,7 +107,10 @@ def replace_file(path: Path, write: Callable[[BinaryIO], object]) -> None:
 # Content-addressed entries, appended
 
 LOG = "documents.log"
-_HEAD = struct.Struct("<Q16s")  # each record: its length and a digest of its bytes, then a pickle
+# each record: its length and the CRC-32 of its bytes, then a pickle. The check finds a record cut short or
+# damaged (a build killed while appending, a bad disk), not a forged one: the folder is as trusted as the
+# templates beside it. CRC-32 reads the 30 MB of the medium corpus's logs in 14 ms (BLAKE2b: 36 ms).
+_HEAD = struct.Struct("<QI")
 
 
 class EntryLog:
@@ -132,10 +135,11 @@ class EntryLog:
         except OSError:
             return out
         pos, records = 0, []
+        view = memoryview(data)  # records are read in place, not copied out
         while pos + _HEAD.size <= len(data):
             size, check = _HEAD.unpack_from(data, pos)
-            body = data[pos + _HEAD.size:pos + _HEAD.size + size]
-            if len(body) != size or hashlib.blake2b(body, digest_size=16).digest() != check:
+            body = view[pos + _HEAD.size:pos + _HEAD.size + size]
+            if len(body) != size or zlib.crc32(body) != check:
                 break
             records.append(body)
             pos += _HEAD.size + size
@@ -209,4 +213,4 @@ class LogChange:
 
 
 def _record(body: bytes) -> bytes:
-    return _HEAD.pack(len(body), hashlib.blake2b(body, digest_size=16).digest()) + body
+    return _HEAD.pack(len(body), zlib.crc32(body)) + body
