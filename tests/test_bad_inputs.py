@@ -24,6 +24,7 @@ import os
 import pathlib
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import make_site, run_cli, snapshot, without_phrase_marks
+from conftest import REPO, make_site, run_cli, snapshot, without_phrase_marks
 
 from backoffice_site import load, output, resolve
 from backoffice_site.autolink import TermMatcher
@@ -498,3 +499,17 @@ def test_100000_terms_cli(tmp_path: Path) -> None:
     r = run_cli("check", "--root", root, timeout=900)
     print(f"check with 100,000 terms: {time.perf_counter() - t:.0f} s", file=sys.stderr)
     assert r.code == 0 and "Traceback" not in r.err, r.err[-2000:]
+
+
+def test_output_into_a_closed_pipe_ends_quietly() -> None:
+    """`backoffice-site check --terms | head -1`: the reader is gone before the report is written. The
+    command stops as a Unix tool does on SIGPIPE (status 141), without a traceback."""
+    read, write = os.pipe()
+    os.close(read)  # nobody will read: the first write fails
+    try:
+        p = subprocess.run([sys.executable, "-m", "backoffice_site", "check", "--root", str(REPO), "--terms"],
+                           stdout=write, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write)
+    assert "Traceback" not in p.stderr and "BrokenPipeError" not in p.stderr, p.stderr
+    assert p.returncode == 141

@@ -1,5 +1,3 @@
-import sys
+from backoffice_site.cli import run
 
-from backoffice_site.cli import main
-
-sys.exit(main())
+run()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from backoffice_site import __version__, manifest
 from backoffice_site.diagnostics import Loc, count_line, promote_warnings
@@ -121,6 +123,24 @@ def report(result: BuildResult) -> None:
         print(f"note: {dated} of these come from dates that have passed (review_by, planned changes), not from "
               "an edit: re-check those entries against their official sources, then move the dates "
               "(the pages tell readers the review is overdue until then)", file=sys.stderr)
+
+
+def run() -> NoReturn:
+    """The command (``backoffice-site``, ``python -m backoffice_site``): ``main``, then an exit that skips
+    tearing the interpreter down, as mypy's ``hard_exit`` does. A build leaves ~100,000 objects in reference
+    cycles (Python-Markdown's and Jinja's among them) that the collector would walk and free one by one
+    just before the system takes the memory back whole: 0.15-0.25 s of a 1.2 s CLI edit on the medium
+    corpus. Nothing of ours is left to run at exit: files are written and renamed, children waited for."""
+    try:
+        code = main()
+    except BrokenPipeError:
+        # whoever read the output went away (`check --terms | head -1`): stop quietly, as a Unix tool killed
+        # by SIGPIPE does, with its status (128 + 13); the Python default is a traceback
+        code = 141
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`| head`): nothing more can be said
+            stream.flush()
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
