@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -83,6 +84,29 @@ def test_config_and_engine_version_changes_invalidate(site, monkeypatch: pytest.
     other_engine = Builder(opts(root, out=root / "public"))
     assert other_engine.cache.pages == {} and other_engine.cache.markdown == {}
     assert build_mod.Builder(opts(root, out=root / "public")).build().ok
+
+
+def test_an_edited_engine_or_a_reinstalled_library_is_another_cache_key(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key names the engine's files and the libraries' by size and time, not by version: a development
+    checkout edited without a new version, or a library installed again, does not reuse the cache."""
+    engine = tmp_path / "engine"
+    shutil.copytree(Path(cache.__file__).parent, engine, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "__file__", str(engine / "cache.py"))
+    before = cache.fingerprint(("o",))
+    assert before == cache.fingerprint(("o",))
+    edited = engine / "kinds" / "home.py"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    after = cache.fingerprint(("o",))
+    assert after != before
+    (tmp_path / "libs/fakelib").mkdir(parents=True)  # a library, installed twice
+    (tmp_path / "libs/fakelib/__init__.py").write_text("VERSION = 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path / "libs"))
+    monkeypatch.setattr(cache, "_LIBRARIES", (*cache._LIBRARIES, "fakelib"))
+    installed = cache.fingerprint(("o",))
+    assert installed != after
+    (tmp_path / "libs/fakelib/__init__.py").write_text("VERSION = 22\n", encoding="utf-8")
+    assert cache.fingerprint(("o",)) != installed
 
 
 def test_check_does_not_write_the_cache(site) -> None:  # type: ignore[no-untyped-def]
