@@ -1,8 +1,8 @@
 """The persistent build cache under ``ROOT/.cache/``: what a Builder computed, kept between runs.
 
 It is never trusted blindly: entries are keyed by digests of their inputs (see ``build``), and the whole
-file is keyed by the engine version, the Python version and the versions of every library that shapes
-the output. A missing, corrupt, truncated or foreign cache file is ignored (and replaced after the next
+file is keyed by the engine (its version and a digest of its source), the Python version and the versions
+of every library that shapes the output. A missing, corrupt, truncated or foreign cache file is ignored (and replaced after the next
 successful build), never a crash. The file is written atomically. It is a pickle, so it is only ever
 read from the site's own folder, which is as trusted as the templates next to it.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import importlib.util
+import hashlib
 import os
 import pickle
 import struct
@@ -28,40 +28,34 @@ from backoffice_site import __version__
 FILE = "build-cache.pickle"
 
 
-# The libraries that shape the output, by import name.
-_LIBRARIES = ("markdown", "jinja2", "yaml", "nh3", "markupsafe", "budoux")
-
-
 def fingerprint(options: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The key of the cache files: the engine and the libraries as installed, known by their files' sizes and
-    times (an upgrade, or an edit in a development checkout, writes new files), found without importing them:
-    a build with nothing to do imports neither Markdown nor Jinja, and ``importlib.metadata``, which gave
-    the versions, alone took 25-35 ms to import."""
-    return ("backoffice-site-cache", 15, __version__, sys.version, tuple(_library(n) for n in _LIBRARIES),
-            _engine(), options)
+    """The key of the cache files: the engine (its version and its source: a development checkout changes
+    without a new version), Python, and the versions of the libraries that shape the output."""
+    from importlib import metadata  # here: a build with nothing to do never needs it (25-35 ms to import)
+
+    libs: list[tuple[str, str | None]] = []
+    for dist in ("markdown", "jinja2", "pyyaml", "nh3", "markupsafe", "budoux"):
+        try:
+            libs.append((dist, metadata.version(dist)))
+        except metadata.PackageNotFoundError:
+            libs.append((dist, None))
+    return ("backoffice-site-cache", 15, __version__, _engine(), sys.version, tuple(libs), options)
 
 
-def _library(name: str) -> tuple[str, str | None, int, int]:
-    spec = importlib.util.find_spec(name)
-    origin = spec.origin if spec is not None else None
-    try:
-        st = os.stat(origin) if origin else None
-    except OSError:
-        st = None
-    return (name, origin, st.st_size if st else 0, st.st_mtime_ns if st else 0)
-
-
-def _engine() -> tuple[tuple[str, int, int], ...]:
-    """This package's source files (a development checkout changes them without changing the version)."""
+def _engine() -> str:
+    """A digest of this package's source files, by content (a fresh clone on a CI machine, with new file
+    times, still finds the cache it restored)."""
     top = Path(__file__).parent
-    found = []
+    h = hashlib.blake2b(digest_size=16)
     for folder, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for f in sorted(files):
             if f.endswith((".py", ".js")):
-                st = os.stat(os.path.join(folder, f))
-                found.append((os.path.relpath(os.path.join(folder, f), top), st.st_size, st.st_mtime_ns))
-    return tuple(found)
+                path = os.path.join(folder, f)
+                h.update(os.path.relpath(path, top).encode() + b"\0")
+                with open(path, "rb") as data:
+                    h.update(hashlib.blake2b(data.read(), digest_size=16).digest())
+    return h.hexdigest()
 
 
 def load(folder: Path, key: tuple[Any, ...], name: str = FILE,
