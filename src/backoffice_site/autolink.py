@@ -83,7 +83,7 @@ class TermMatcher:
         if not self.key_of or not text:
             return
         norm, offsets = _normalize_with_offsets(text)
-        regex = self._pattern(norm)
+        regex = self._regex or self._pattern(norm)  # (called for every text node: the common case inline)
         if regex is None:
             return
         pos = 0
