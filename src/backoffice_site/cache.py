@@ -2,9 +2,9 @@
 
 It is never trusted blindly: entries are keyed by digests of their inputs (see ``build``), and the whole
 file is keyed by the engine (its version and a digest of its source), the Python version and the versions
-of every library that shapes the output. A missing, corrupt, truncated or foreign cache file is ignored (and replaced after the next
-successful build), never a crash. The file is written atomically. It is a pickle, so it is only ever
-read from the site's own folder, which is as trusted as the templates next to it.
+of every library that shapes the output. A missing, corrupt, truncated or foreign cache file is ignored
+(and replaced after the next successful build), never a crash. The file is written atomically. It is a
+pickle, so it is only ever read from the site's own folder, which is as trusted as the templates next to it.
 """
 
 from __future__ import annotations
