@@ -20,6 +20,8 @@ from backoffice_site.linked import LinkedSite
 
 WHOLE_SITE: frozenset[Key] = frozenset({("config",), ("articles",), ("terms",), ("groups",), ("article_order",),
                                         ("term_order",), ("pages",), ("today",), ("changes",), ("listings",)})
+# made of the glossary's files alone (terms, groups, their rendered change summaries): see ``from_files``
+GLOSSARY_ONLY: frozenset[Key] = frozenset({("terms",), ("term_order",), ("groups",), ("listings",), ("changes",)})
 
 
 @dataclass
@@ -76,8 +78,13 @@ def from_files(ls: LinkedSite, root: Path, digests: dict[str, str], doc_keys: di
     keys = _every_site(ls)
     now, before = digests, last.files
     glossary = str(root / "content" / "glossary") + os.sep
-    if doc_keys.get("") != last.doc_keys.get("") or any(
-            now.get(p) != before.get(p) for p in {*now, *before} if p.startswith(glossary)):
+    if doc_keys.get("") == last.doc_keys.get("") and all(
+            now.get(p) == before.get(p) for p in {*now, *before} if p.startswith(glossary)):
+        # the same glossary files, rendered with the same keys: the lists made of it alone are as they were
+        # (digesting them again was 30 ms of a CLI edit: the listings alone hold every term's summary)
+        keys -= GLOSSARY_ONLY
+        keys -= {k for k in keys if k[0] == "group_link"}
+    else:
         for t in ls.site.terms:
             keys.update({("term", t.slug), ("term_sig", t.slug), ("term_changes", t.slug)})
     naming: dict[str, set[str]] = {}  # article slug → the terms whose backlinks listed it
