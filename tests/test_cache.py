@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,14 @@ from backoffice_site import build_cache, cache
 from backoffice_site.build import Builder, BuildOptions
 
 CACHE = Path(".cache/backoffice-site") / cache.FILE
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keys() -> Iterator[None]:
+    """Some tests here change what the cache key is made of; the key is kept per process otherwise."""
+    cache.fingerprint.cache_clear()
+    yield
+    cache.fingerprint.cache_clear()
 
 
 def opts(root: Path, **kw: object) -> BuildOptions:
@@ -81,6 +90,7 @@ def test_config_and_engine_version_changes_invalidate(site, monkeypatch: pytest.
     assert "robots.txt" not in renamed.rendered  # it does not
     assert "改名したサイト" in renamed.files["articles/first/index.html"].decode()
     monkeypatch.setattr(cache, "__version__", "99.0.0")
+    cache.fingerprint.cache_clear()  # (kept for the process: an installed engine does not change under it)
     other_engine = Builder(opts(root, out=root / "public"))
     assert other_engine.cache.pages == {} and other_engine.cache.markdown == {}
     assert build_mod.Builder(opts(root, out=root / "public")).build().ok
@@ -92,12 +102,15 @@ def test_an_edited_engine_is_another_cache_key(tmp_path: Path, monkeypatch: pyte
     engine = tmp_path / "engine"
     shutil.copytree(Path(cache.__file__).parent, engine, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(cache, "__file__", str(engine / "cache.py"))
+    cache.fingerprint.cache_clear()
     before = cache.fingerprint(("o",))
     edited = engine / "kinds" / "home.py"
     text = edited.read_text(encoding="utf-8")
     os.utime(edited, ns=(0, 0))
+    cache.fingerprint.cache_clear()  # (kept for the process: an installed engine does not change under it)
     assert cache.fingerprint(("o",)) == before  # same bytes, other times
     edited.write_text(text + "\n# edited\n", encoding="utf-8")
+    cache.fingerprint.cache_clear()
     assert cache.fingerprint(("o",)) != before
 
 

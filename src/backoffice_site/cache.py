@@ -10,6 +10,7 @@ pickle, so it is only ever read from the site's own folder, which is as trusted 
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import os
@@ -28,9 +29,11 @@ from backoffice_site import __version__
 FILE = "build-cache.pickle"
 
 
+@functools.lru_cache(maxsize=8)
 def fingerprint(options: tuple[Any, ...]) -> tuple[Any, ...]:
     """The key of the cache files: the engine (its version and its source: a development checkout changes
-    without a new version), Python, and the versions of the libraries that shape the output."""
+    without a new version), Python, and the versions of the libraries that shape the output. Kept for the
+    process (the CLI asks twice: for the no-change record, then for the cache)."""
     from importlib import metadata  # here: a build with nothing to do never needs it (25-35 ms to import)
 
     libs: list[tuple[str, str | None]] = []
