@@ -59,11 +59,12 @@ class TermMatcher:
         # The pattern of every name is compiled only once enough text has been searched: a build that renders
         # one edited article (the CLI's, with the cache) would spend longer compiling it (53 ms for 3,000
         # names) than searching. Until then each text is searched with a pattern of only the names it
-        # contains (3-5 ms for an article against 3,000 names): a name absent from the text cannot match,
-        # so the matches are the same.
+        # contains (4 ms for an article's 45 text nodes against 3,000 names; 0.8 ms with the whole pattern):
+        # a name absent from the text cannot match, so the matches are the same.
         self._regex: re.Pattern[str] | None = None
         self._narrowed: dict[tuple[str, ...], re.Pattern[str]] = {}
         self._searched = 0  # characters searched before the whole pattern was compiled
+        self._by_first: dict[str, tuple[str, ...]] | None = None  # first character → the names it begins
 
     def _pattern(self, norm: str) -> re.Pattern[str] | None:
         if self._regex is None and self._searched >= _NARROW_CHARS:
@@ -71,7 +72,15 @@ class TermMatcher:
         if self._regex is not None:
             return self._regex
         self._searched += len(norm)
-        present = tuple(n for n in self.key_of if n in norm)
+        if self._by_first is None:
+            firsts: dict[str, list[str]] = {}
+            for n in self.key_of:
+                firsts.setdefault(n[0], []).append(n)
+            self._by_first = {c: tuple(ns) for c, ns in firsts.items()}
+        by_first = self._by_first
+        # only the names that begin with a character of the text can be in it (a text node holds a few
+        # dozen distinct characters: a few hundred checks instead of one per name)
+        present = tuple(sorted(n for c in set(norm) for n in by_first.get(c, ()) if n in norm))
         if not present:
             return None
         hit = self._narrowed.get(present)
