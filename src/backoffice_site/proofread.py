@@ -332,14 +332,24 @@ def lint(root: Path, site: Site, diags: Diagnostics, memo: dict[str, Any] | None
     ``memo`` (kept by the dev server's builder) keeps the matcher while the rules and names are the same,
     and each file's findings while the loader hands back the same item for it (the file did not change): a
     rebuild reads and scans only the files that changed."""
-    rules = rules_of(site, diags)
-    if not rules:
-        return Proofread(rules, ())
     memo = {} if memo is None else memo
+    # the rules, with what checking them found, kept while the terms and the style rules are the very same
+    # (an article save): making them normalizes every name, 5-7 ms of a dev-server save on 3,000 terms
+    made = memo.get("rules_of")
+    if made is None or made[0] is not site.terms or made[1] is not site.content.config.style:
+        local = Diagnostics()
+        made = (site.terms, site.content.config.style, rules_of(site, local), tuple(local.items))
+    diags.extend(made[3])
+    rules: tuple[Rule, ...] = made[2]
+    if not rules:
+        memo.clear()
+        memo["rules_of"] = made
+        return Proofread(rules, ())
     key = (rules, tuple(n for t in site.terms for n in t.names))
     if memo.get("key") != key:
         memo.clear()
         memo.update(key=key, matcher=matcher_for(rules, key[1]), may_hold=_quick(rules), files={})
+    memo["rules_of"] = made
     files: dict[str, tuple[object, tuple[Finding, ...]]] = memo["files"]
     findings: list[Finding] = []
     for path, item, text_of, read in _sources(root, site):
