@@ -230,20 +230,24 @@ def main() -> int:
     original = edited.read_bytes()
 
     server = Server(root, args.search)
-    urls = [server.base + u.removeprefix("/") for u in term.urls] if term else [article_url(article, server.base)]
-    status, _ = server.get(server.base)
-    start_ms = (time.perf_counter() - server.started) * 1000
-    if status != 200:
-        raise SystemExit(f"the first page answered {status}")
-    events = Events(server.port)
-    events.wait("hello", 0)
+    try:  # a server left running (a failed start) would rebuild on every later edit of this folder
+        urls = [server.base + u.removeprefix("/") for u in term.urls] if term else [article_url(article, server.base)]
+        status, _ = server.get(server.base)
+        start_ms = (time.perf_counter() - server.started) * 1000
+        if status != 200:
+            raise SystemExit(f"the first page answered {status}")
+        events = Events(server.port)
+        events.wait("hello", 0)
+    except BaseException:
+        server.stop()
+        raise
     page_ms: list[float] = []
     reload_ms: list[float] = []
     found_ms: list[float] = []
-    if args.search:
-        server.search_idle()
-        print(f"first index made {time.perf_counter() - server.started:.1f} s after the start", flush=True)
     try:
+        if args.search:
+            server.search_idle()
+            print(f"first index made {time.perf_counter() - server.started:.1f} s after the start", flush=True)
         for i in range(args.runs):
             server.wait_idle()
             if args.search:
