@@ -67,9 +67,9 @@ class TermMatcher:
         self._by_first: dict[str, tuple[str, ...]] | None = None  # first character → the names it begins
 
     def _pattern(self, norm: str) -> re.Pattern[str] | None:
-        if self._regex is None and self._searched >= _NARROW_CHARS:
+        """The pattern for ``norm`` while the whole one is not compiled (``finditer`` uses that one directly)."""
+        if self._searched >= _NARROW_CHARS:
             self._regex = _compile(self.key_of)
-        if self._regex is not None:
             return self._regex
         self._searched += len(norm)
         if self._by_first is None:

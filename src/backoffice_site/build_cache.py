@@ -144,7 +144,7 @@ def _loaded_items(memo: load.LoadMemo) -> tuple[dict[str, Any], dict[int, tuple[
         key = f"{path}|{digest}"
         items[key] = value
         ids[id(value)] = (key, ())
-        for i, term in enumerate(getattr(value, "terms", ()) if isinstance(value, Group) else ()):
+        for i, term in enumerate(value.terms if isinstance(value, Group) else ()):
             ids[id(term)] = (key, (i,))
             for j, change in enumerate(term.changes):
                 ids[id(change)] = (key, (i, j))

@@ -338,18 +338,15 @@ def lint(root: Path, site: Site, diags: Diagnostics, memo: dict[str, Any] | None
     made = memo.get("rules_of")
     if made is None or made[0] is not site.terms or made[1] is not site.content.config.style:
         local = Diagnostics()
-        made = (site.terms, site.content.config.style, rules_of(site, local), tuple(local.items))
+        made = memo["rules_of"] = (site.terms, site.content.config.style, rules_of(site, local),
+                                   tuple(local.items))
     diags.extend(made[3])
     rules: tuple[Rule, ...] = made[2]
     if not rules:
-        memo.clear()
-        memo["rules_of"] = made
         return Proofread(rules, ())
     key = (rules, tuple(n for t in site.terms for n in t.names))
-    if memo.get("key") != key:
-        memo.clear()
+    if memo.get("key") != key:  # (every other entry of the memo is made anew)
         memo.update(key=key, matcher=matcher_for(rules, key[1]), may_hold=_quick(rules), files={})
-    memo["rules_of"] = made
     files: dict[str, tuple[object, tuple[Finding, ...]]] = memo["files"]
     findings: list[Finding] = []
     for path, item, text_of, read in _sources(root, site):

@@ -18,11 +18,14 @@ def entry_view(ls: LinkedSite, r: Reads, slugs: Iterable[str]) -> tuple[list[Ter
     see_also: dict[str, tuple[str, ...]] = {}
     backlinks: dict[str, Any] = {}
     overdue: set[str] = set()
+    today = None  # read only when an entry has review_by: only those depend on the day
     for slug in slugs:
         t, rendered, also = ls.term(r, slug)
         terms.append(t)
-        if t.review_by is not None and t.review_by < ls.today_(r):  # only these entries depend on the day
-            overdue.add(slug)
+        if t.review_by is not None:
+            today = today or ls.today_(r)
+            if t.review_by < today:
+                overdue.add(slug)
         definitions[slug] = rendered.marked  # with phrase breaks (phrase.py)
         see_also[slug] = also
         backlinks[slug] = ls.linked_from(r, slug)
