@@ -36,7 +36,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, make_site, run_cli, snapshot, without_phrase_marks
 
-from backoffice_site import load, output, resolve
+from backoffice_site import loading, output, resolve
 from backoffice_site.autolink import TermMatcher
 from backoffice_site.build import Builder, BuildOptions
 from backoffice_site.diagnostics import Diagnostics
@@ -477,7 +477,7 @@ def test_100000_terms_load_resolve_and_match(tmp_path: Path) -> None:
     timings = {}
     t = time.perf_counter()
     diags = Diagnostics()
-    content = load.load_content(root, diags)
+    content = loading.load_content(root, diags)
     timings["load"] = time.perf_counter() - t
     t = time.perf_counter()
     site = resolve.resolve(content, diags)

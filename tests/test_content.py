@@ -12,7 +12,7 @@ from backoffice_site.build import Builder, BuildOptions, build
 from backoffice_site.build import today as build_today
 from backoffice_site.diagnostics import Diagnostics
 from backoffice_site.lint_dates import find_claims
-from backoffice_site.load import load_content
+from backoffice_site.loading import load_content
 from backoffice_site.model import SourceRef, Term
 
 GROUPS = {"雇用形態", "給与・手当", "税金・社会保険", "労働条件・権利", "応募・面接", "バックオフィス業務"}

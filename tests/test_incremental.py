@@ -88,6 +88,11 @@ EDITS: list[Edit] = [
     _sub(A2, "---\n\n", "---\n\n[[存在しない用語]]\n"),  # an error: the build fails …
     _sub(A2, "[[存在しない用語]]\n", ""),  # … and is fixed
     _sub(G1, "group: 業務\n", "group: 業務全般\n"),  # a group renamed (every entry of it links its name)
+    # (new edits go last: other tests name edits by their index)
+    _sub(A2, "order: 2\n", "order: 2\ndraft: true\n"),  # a draft now: it leaves the site …
+    _sub(A2, "draft: true\n", ""),  # … and comes back
+    _sub(A2, "order: 2\n", "order: 2\nslug: nibanme\n"),  # an article's slug set (its URL moves)
+    _sub(A2, "title: 二番目の記事", "titel: 二番目の記事"),  # a front-matter typo: an error, the article kept
 ]
 
 

@@ -25,7 +25,7 @@ from backoffice_site import (
     headers,
     heap,
     lints,
-    load,
+    loading,
     manifest,
     output,
     parallel,
@@ -99,7 +99,7 @@ class Builder:
         self._markdown = MarkdownSession()  # what the Markdown stage keeps between builds, in this process
         self._lint_memo: dict[str, Any] = {}  # what each lint keeps between builds (lints.LintInput.memo)
         self._page_list = PageList()  # every kind's URLs and specs, kept by what the kind read (kinds.listing)
-        self._walks: load.Walks = {}  # the content folders' files, in this process (load._files)
+        self._loading: loading.Session = loading.Session()  # the content folders' files and the last content
         # the last loaded content, the site resolved from it, and whether resolving found no problem
         self._resolved: tuple[Content, resolve.Site, bool] | None = None
         self._assigned: resolve.Assigned = {}  # terms and groups as resolve made them, by identity
@@ -156,8 +156,8 @@ class Builder:
         opts, root, c = self.opts, self.opts.root, self.cache
         diags = Diagnostics()
         known = change_set.changed_files(root, changed)
-        content = load.load_content(root, diags, base_url=opts.base_url, drafts=opts.drafts, memo=c.load,
-                                    changed=known, walks=self._walks)
+        content = loading.load_content(root, diags, base_url=opts.base_url, drafts=opts.drafts, memo=c.load,
+                                    changed=known, session=self._loading)
         site = self._resolve(content, diags)
         statics = output.static_files(root / "static", diags)
         rendered = render_markdown(site, diags, frozenset(statics), c.markdown, opts.jobs, self._markdown)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from backoffice_site import cache, change_set, load, output, parallel
+from backoffice_site import cache, change_set, loading, output, parallel
 from backoffice_site.incremental import Key
 from backoffice_site.markdown_stage import KeyMemo, MarkdownCache
 from backoffice_site.model import Group
@@ -35,7 +35,7 @@ T = TypeVar("T")
 class BuildCache:
     """The one cache: everything a build may reuse."""
 
-    load: load.LoadMemo = field(default_factory=dict)
+    load: loading.LoadMemo = field(default_factory=dict)
     markdown: MarkdownCache = field(default_factory=dict)
     # path → (template or "", digest of the template and those it uses, digest of the view, bytes). The bytes
     # are not persisted (None in a new process): the output folder holds them, see ``Builder._stored``.
@@ -130,7 +130,7 @@ class Store:
         cache.save(self.folder, self.key, {"token": self._token, "written": c.written}, WRITTEN)
 
 
-def _loaded_items(memo: load.LoadMemo) -> tuple[dict[str, Any], dict[int, tuple[str, tuple[int, ...]]]]:
+def _loaded_items(memo: loading.LoadMemo) -> tuple[dict[str, Any], dict[int, tuple[str, tuple[int, ...]]]]:
     """The load memo's values as entries of their own log, and the ids the cache file names them by.
 
     A loaded file's value depends only on the file (its path and its bytes), so it is an entry keyed by both

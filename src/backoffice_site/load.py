@@ -2,34 +2,27 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import hashlib
-import os
 import re
-import time
 import unicodedata
-from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from backoffice_site import frontmatter, heap, kana, yamlsrc
+from backoffice_site import frontmatter, kana, yamlsrc
 from backoffice_site.dates import as_partial_date
-from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc, did_you_mean
+from backoffice_site.diagnostics import Diagnostics, Loc, did_you_mean
 from backoffice_site.fields import Fields, parse_mapping, str_field
 from backoffice_site.load_config import load_config as load_config  # re-exported: the loaders' entry points
 from backoffice_site.model import (
     CHANGE_STATUSES,
     Article,
     Change,
-    Content,
     Group,
-    SiteConfig,
     SourceRef,
     Term,
 )
 from backoffice_site.romaji import romanize
-from backoffice_site.sources import MAX_ARTICLE_BYTES, MAX_FILE_BYTES, read_text, rel, walk
+from backoffice_site.sources import MAX_ARTICLE_BYTES, read_text, rel
 from backoffice_site.yamlsrc import YMap, YNode, YScalar, YSeq, kind_name, one_line, shown
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -278,122 +271,3 @@ def load_group(path: Path, root: Path, diags: Diagnostics) -> Group | None:
 
 def default_slug(reading: str) -> str:
     return romanize(reading) or "term"
-
-
-# path → (stat signature, content hash, loaded value, its diagnostics): a file is parsed again only when
-# its bytes change, and read again only when its stat signature moved (see ``_unchanged_since``).
-LoadMemo = dict[str, tuple[tuple[int, int, int, int], str, object, tuple[Diagnostic, ...]]]
-RACY_NS = 2_000_000_000  # file times are coarser than they look: see _unchanged_since
-
-
-def _stat_sig(st: os.stat_result) -> tuple[int, int, int, int]:
-    return (st.st_size, st.st_mtime_ns, st.st_ino, time.time_ns())
-
-
-def _unchanged_since(old: tuple[int, int, int, int], st: os.stat_result) -> bool:
-    """The file is the one we read: same size, time and inode, and its time was already RACY_NS older than
-    the moment we read it (as git does: an edit in the same clock tick as our read could keep the time)."""
-    size, mtime, ino, read_at = old
-    return (st.st_size, st.st_mtime_ns, st.st_ino) == (size, mtime, ino) and mtime < read_at - RACY_NS
-
-
-def _memoized(memo: LoadMemo | None, path: Path, root: Path, diags: Diagnostics,
-              loader: Callable[[Path, Path, Diagnostics], T | None], trusted: bool = False, tag: str = "") -> T | None:
-    """``trusted``: the caller knows the file did not change since the memo entry (dev server batches).
-    ``tag``: part of the memo key, for a loader whose result also depends on something besides the file."""
-    if memo is None:
-        return loader(path, root, diags)
-    key = f"{tag}|{path}" if tag else str(path)
-    hit = memo.get(key)
-    if trusted and hit is not None:
-        diags.extend(hit[3])
-        return hit[2]  # type: ignore[return-value]
-    try:
-        st = path.stat()
-        if hit is not None and _unchanged_since(hit[0], st):
-            diags.extend(hit[3])
-            return hit[2]  # type: ignore[return-value]
-        if st.st_size > MAX_FILE_BYTES:  # never read a huge file whole just to hash it
-            return loader(path, root, diags)
-        sig = _stat_sig(st)
-        digest = hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
-    except OSError:
-        return loader(path, root, diags)
-    if hit is not None and hit[1] == digest:
-        memo[key] = (sig, digest, hit[2], hit[3])
-        diags.extend(hit[3])
-        return hit[2]  # type: ignore[return-value]
-    local = Diagnostics()
-    value = loader(path, root, local)
-    if hit is not None:
-        value = _keep_equal(hit[2], value)
-    diags.extend(local.items)
-    memo[key] = (sig, digest, value, tuple(local.items))
-    return value
-
-
-def _keep_equal(old: object, new: T) -> T:
-    """``new``, with the terms equal to last time's being last time's objects (one term edited in a file of
-    hundreds leaves the others the very same objects: later stages reuse their work by identity)."""
-    if not isinstance(old, Group) or not isinstance(new, Group):
-        return new
-    before = {(t.slug, t.name): t for t in old.terms}
-    terms = tuple(o if (o := before.get((t.slug, t.name))) is not None and o == t else t for t in new.terms)
-    kept = dataclasses.replace(new, terms=terms)
-    return old if kept == old else kept
-
-
-# folder → (the files ``walk`` found there, its diagnostics): kept by a process between builds, so a batch
-# that only changed files already known needs no new walk of the folder
-Walks = dict[str, tuple[frozenset[Path], list[Path], tuple[Diagnostic, ...]]]
-
-
-def load_content(root: Path, diags: Diagnostics, *, base_url: str | None = None,
-                 drafts: bool = False, memo: LoadMemo | None = None,
-                 changed: frozenset[Path] | None = None, walks: Walks | None = None) -> Content:
-    """``changed``: when known (the dev server's batch), the only files that may differ from ``memo``."""
-    with heap.paused():
-        return _load_content(root, diags, base_url=base_url, drafts=drafts, memo=memo, changed=changed,
-                             walks=walks)
-
-
-def _files(folder: Path, suffixes: tuple[str, ...], root: Path, diags: Diagnostics,
-           changed: frozenset[Path] | None, walks: Walks | None) -> list[Path]:
-    """``walk(folder)``, or last time's list when every changed file in the folder was already in it and
-    still is a file (an edit, not a file added, deleted or replaced by something else)."""
-    key = str(folder)
-    hit = walks.get(key) if walks is not None else None
-    if hit is not None and changed is not None and all(
-            p in hit[0] and p.is_file() for p in changed if p.suffix.lower() in suffixes and folder in p.parents):
-        diags.extend(hit[2])
-        return hit[1]
-    local = Diagnostics()
-    found = walk(folder, suffixes, root, local)
-    diags.extend(local.items)
-    if walks is not None:
-        walks[key] = (frozenset(found), found, tuple(local.items))
-    return found
-
-
-def _load_content(root: Path, diags: Diagnostics, *, base_url: str | None, drafts: bool,
-                  memo: LoadMemo | None, changed: frozenset[Path] | None, walks: Walks | None) -> Content:
-    site_yaml = root / "content" / "site.yaml"
-    config: SiteConfig | None = None
-    if memo is not None and site_yaml.is_file():  # kept like any file: the config object stays the same
-        config = _memoized(memo, site_yaml, root, diags, lambda _p, r, d: load_config(r, d, base_url),
-                           changed is not None and site_yaml not in changed, tag=f"config:{base_url}")
-    if config is None:  # never None from load_config; None here only without the memo
-        config = load_config(root, diags, base_url)
-    articles = []
-    for p in _files(root / "content" / "articles", (".md", ".markdown"), root, diags, changed, walks):
-        a = _memoized(memo, p, root, diags, load_article, changed is not None and p not in changed)
-        if a is not None and (drafts or not a.draft):
-            articles.append(a)
-    articles.sort(key=lambda a: (a.order is None, a.order or 0, a.slug))
-    groups = []
-    for p in _files(root / "content" / "glossary", (".yaml", ".yml"), root, diags, changed, walks):
-        g = _memoized(memo, p, root, diags, load_group, changed is not None and p not in changed)
-        if g is not None:
-            groups.append(g)
-    return Content(config, tuple(articles), tuple(groups))
-

@@ -10,7 +10,8 @@ from pathlib import Path
 from backoffice_site import kana
 from backoffice_site.build import today
 from backoffice_site.diagnostics import Diagnostics
-from backoffice_site.load import SLUG_RE, default_slug, load_content
+from backoffice_site.load import SLUG_RE, default_slug
+from backoffice_site.loading import load_content
 
 
 def _fail(message: str, code: int = 1) -> int:
