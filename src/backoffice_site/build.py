@@ -178,9 +178,14 @@ class Builder:
         renderer.static_hashes = hashes
         shared = digest((__version__, sorted(hashes.items())))
         tdigests = renderer.template_digests()
-        digests = {path: entry[1] for path, entry in c.load.items()}  # the loaded files' content digests
+        # The loaded files' content digests, for a process without the last linked site (change_set.from_files):
+        # this one's first build, and the next process, which reads them from the cache file (a dev server keeps
+        # no cache file, and after its first build has the linked site: it spares this walk of every file).
+        keep = self._store is not None
+        digests = {path: entry[1] for path, entry in c.load.items()} if keep or self._last is None else {}
         look = self._pages_to_view(ls, specs, shared, digests)
-        c.last = change_set.LastBuild(dict(self._markdown.used), digests, ls.backlinks)
+        if keep:
+            c.last = change_set.LastBuild(dict(self._markdown.used), digests, ls.backlinks)
         look.update(p for p, rec in c.pages.items() if rec[0] and tdigests.get(rec[0]) != rec[1])
         # a first build's workers write its pages as they render them (output.Staging; ``build`` discards
         # the folder unless it was swapped in)
