@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 from conftest import make_site, run_cli
 
-from backoffice_site import loading
+from backoffice_site import loading, markdown_stage
 from backoffice_site.build import Builder, BuildOptions
 from backoffice_site.diagnostics import Diagnostics
 from backoffice_site.model import Article
 from backoffice_site.output import write_site, write_tracked
 
 _articles = loading._articles
+_article_docs = markdown_stage._article_docs
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -147,7 +148,7 @@ def test_article_save_reuses_the_glossary_and_renders_one_page(tmp_path: Path) -
     assert second.files == cold.files and second.diagnostics == cold.diagnostics
 
 
-def test_article_save_loads_that_article_alone_unless_the_reading_order_moves(tmp_path: Path,
+def test_article_save_loads_and_renders_that_article_alone_unless_the_reading_order_moves(tmp_path: Path,
                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_site(tmp_path / "site")
     b = Builder(BuildOptions(root=root, out=None, search=False))
@@ -162,13 +163,15 @@ def test_article_save_loads_that_article_alone_unless_the_reading_order_moves(tm
     monkeypatch.setattr(loading, "load_article", spy)
     whole = []
     monkeypatch.setattr(loading, "_articles", lambda *a: whole.append(1) or _articles(*a))
+    every_doc = []  # the Markdown stage, likewise: no pass over every article's document
+    monkeypatch.setattr(markdown_stage, "_article_docs", lambda *a: every_doc.append(1) or _article_docs(*a))
     _append(root, "content/articles/first.md", "\n追記の一文です。\n")
     saved = b.build(changed=["content/articles/first.md"])
-    assert read == ["first.md"] and whole == []  # the last content, with the one article put in its place
+    assert read == ["first.md"] and whole == [] and every_doc == []  # the one article put in its place
     p = root / "content/articles/second.md"
     p.write_text(p.read_text(encoding="utf-8").replace("order: 2", "order: 0"), encoding="utf-8")
     moved = b.build(changed=["content/articles/second.md"])
-    assert whole == [1]  # it moves in the reading order: the folder is read again (from the memo)
+    assert whole == [1] and every_doc == [1]  # it moves in the reading order: read the folder again
     cold = Builder(BuildOptions(root=root, out=None, search=False)).build()
     assert saved.ok and moved.ok and moved.files == cold.files and moved.diagnostics == cold.diagnostics
     assert [a.slug for a in moved.linked.site.articles][:1] == ["second"]  # type: ignore[union-attr]

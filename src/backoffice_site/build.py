@@ -185,7 +185,7 @@ class Builder:
         digests = {path: entry[1] for path, entry in c.load.items()} if keep or self._last is None else {}
         look = self._pages_to_view(ls, specs, shared, digests)
         if keep:
-            c.last = change_set.LastBuild(dict(self._markdown.used), digests, ls.backlinks)
+            c.last = change_set.LastBuild(self._markdown.used(), digests, ls.backlinks)
         look.update(p for p, rec in c.pages.items() if rec[0] and tdigests.get(rec[0]) != rec[1])
         # a first build's workers write its pages as they render them (output.Staging; ``build`` discards
         # the folder unless it was swapped in)
@@ -288,7 +288,7 @@ class Builder:
         if c.shared != shared:
             return paths
         return change_set.pages_to_view(paths, c.reads, c.versions, ls, self._last, change_set.Sources(
-            self.opts.root, digests, self._markdown.used, c.last))
+            self.opts.root, digests, self._markdown.used() if self._last is None else {}, c.last))
 
     def _render(self, ls: LinkedSite, specs: list[PageSpec], look: set[str], renderer: Renderer,
                 tdigests: dict[str, str], shared: str, diags: Diagnostics,

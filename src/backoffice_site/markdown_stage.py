@@ -74,6 +74,9 @@ def _replay(found: tuple[Diagnostic, ...], source: str, first_line: int) -> list
 KeyMemo = dict[tuple[str, str], tuple[object, str, str]]
 
 
+Doc = tuple[str, str, int, Callable[[Diagnostics], DocContext]]
+
+
 @dataclass
 class _Glossary:
     """The term definitions and change summaries of one build, with what they were made from."""
@@ -88,6 +91,17 @@ class _Glossary:
 
 
 @dataclass
+class _Articles:
+    """The article documents of one build, what each rendered to and the diagnostics it replayed."""
+
+    articles: tuple[Article, ...]
+    env: str
+    docs: list[Doc]
+    found: list[list[Diagnostic]]
+    rendered: dict[str, Rendered]  # by article slug
+
+
+@dataclass
 class Session:
     """What the stage keeps between builds of one process (the dev server's): documents' keys by identity,
     the Markdown pipeline per environment, the environment's parts, and the last glossary, reused whole
@@ -97,9 +111,17 @@ class Session:
     renderers: dict[str, MarkdownRenderer] = field(default_factory=dict)
     env_parts: dict[str, tuple[object, str]] = field(default_factory=dict)
     glossary: _Glossary | None = None
-    # the key of every document of the last build: ("article", source) / ("glossary", "") → key(s); what a
-    # later process compares to tell which documents changed (build.BuildCache.doc_keys)
-    used: dict[str, str] = field(default_factory=dict)
+    articles: _Articles | None = None  # the last build's article documents (``_patch``)
+
+    def used(self) -> dict[str, str]:
+        """The key of every document of the last build by its file ("" for the whole glossary's): what a
+        later process compares to tell which documents changed (``change_set.from_files``)."""
+        out: dict[str, str] = {}
+        if self.articles is not None:
+            out.update((a.source, doc[0]) for a, doc in zip(self.articles.articles, self.articles.docs, strict=True))
+        if self.glossary is not None:
+            out[""] = self.glossary.keys_digest
+        return out
 
 
 def _key(keys: KeyMemo, kind: str, name: str, value: object, env: str, parts: tuple[object, ...]) -> str:
@@ -111,13 +133,15 @@ def _key(keys: KeyMemo, kind: str, name: str, value: object, env: str, parts: tu
     return key
 
 
-Doc = tuple[str, str, int, Callable[[Diagnostics], DocContext]]
+
+
+def _article_doc(a: Article, env: str, keys: KeyMemo) -> Doc:
+    return (_key(keys, "article", a.source, a, env, (a.source, a.body, a.autolink, a.slug)), a.source,
+            a.body_line, lambda d: article_context(a, d))
 
 
 def _article_docs(site: Site, env: str, keys: KeyMemo) -> list[Doc]:
-    return [(_key(keys, "article", a.source, a, env, (a.source, a.body, a.autolink, a.slug)), a.source,
-             a.body_line, lambda d, a=a: article_context(a, d))  # type: ignore[misc]
-            for a in site.articles]
+    return [_article_doc(a, env, keys) for a in site.articles]
 
 
 def _glossary_docs(site: Site, env: str, keys: KeyMemo) -> list[Doc]:
@@ -150,27 +174,13 @@ def render_markdown(site: Site, diags: Diagnostics, extra_files: frozenset[str],
     env = environment_key(site, extra_files, session)
     last = session.glossary
     same_glossary = last is not None and last.terms is site.terms and last.env == env
+    edited = _edited(session.articles, site, env) if same_glossary else None
+    if edited is not None:
+        return _patch(site, diags, extra_files, cache, jobs, session, env, edited)
     docs = _article_docs(site, env, session.keys)
     if not same_glossary:
         docs += _glossary_docs(site, env, session.keys)
-    todo = [i for i, doc in enumerate(docs) if doc[0] not in cache]
-    if todo:
-        # built before forking (workers inherit it); kept while the environment is the same, since its
-        # compiled term matcher depends on nothing else
-        renderer = session.renderers.get(env)
-        if renderer is None:
-            renderer = MarkdownRenderer(site, extra_files)
-            session.renderers.clear()
-            session.renderers[env] = renderer
-
-        def render_one(j: int) -> CachedDoc:
-            local = Diagnostics()
-            _, source, first, make = docs[todo[j]]
-            rendered = renderer.render(make(local))
-            return CachedDoc(rendered, _relative(tuple(local.items), source, first))
-
-        for j, result in enumerate(parallel.ordered_map(render_one, len(todo), jobs=jobs)):
-            cache[docs[todo[j]][0]] = result
+    _render_missing(docs, cache, site, extra_files, env, jobs, session)
     _forget_gone(session.keys, site, same_glossary,
                  len(last.keys) if same_glossary and last is not None else len(docs) - len(site.articles))
     used = {doc[0] for doc in docs}
@@ -180,15 +190,16 @@ def render_markdown(site: Site, diags: Diagnostics, extra_files: frozenset[str],
     for stale in [k for k in cache if k not in used]:
         del cache[stale]
     n = len(site.articles)
-    results, found = [], []
+    results, found, per_article = [], [], []
     for i, (key, source, first, _) in enumerate(docs):
         hit = cache[key]
         replayed = _replay(hit.found, source, first)
         diags.extend(replayed)
         if i >= n:
             found.extend(replayed)  # the glossary's, kept with it
+        else:
+            per_article.append(replayed)
         results.append(hit.rendered)
-    session.used = {a.source: docs[i][0] for i, a in enumerate(site.articles)}
     if same_glossary:
         assert last is not None
         glossary = last
@@ -202,6 +213,70 @@ def render_markdown(site: Site, diags: Diagnostics, extra_files: frozenset[str],
                              {key: r for (key, _, _), r in zip(summaries, results[m:], strict=True)}, found,
                              digest(keys))
         session.glossary = glossary
-    session.used[""] = glossary.keys_digest  # the whole glossary's documents, as one
-    return RenderedContent({a.slug: r for a, r in zip(site.articles, results[:n], strict=True)},
-                           glossary.definitions, glossary.changes)
+    articles = {a.slug: r for a, r in zip(site.articles, results[:n], strict=True)}
+    session.articles = _Articles(site.articles, env, docs[:n], per_article, articles)
+    return RenderedContent(articles, glossary.definitions, glossary.changes)
+
+
+def _render_missing(docs: list[Doc], cache: MarkdownCache, site: Site, extra_files: frozenset[str], env: str,
+                    jobs: int | None, session: Session) -> None:
+    todo = [i for i, doc in enumerate(docs) if doc[0] not in cache]
+    if not todo:
+        return
+    # built before forking (workers inherit it); kept while the environment is the same, since its
+    # compiled term matcher depends on nothing else
+    renderer = session.renderers.get(env)
+    if renderer is None:
+        renderer = MarkdownRenderer(site, extra_files)
+        session.renderers.clear()
+        session.renderers[env] = renderer
+
+    def render_one(j: int) -> CachedDoc:
+        local = Diagnostics()
+        _, source, first, make = docs[todo[j]]
+        rendered = renderer.render(make(local))
+        return CachedDoc(rendered, _relative(tuple(local.items), source, first))
+
+    for j, result in enumerate(parallel.ordered_map(render_one, len(todo), jobs=jobs)):
+        cache[docs[todo[j]][0]] = result
+
+
+def _edited(last: _Articles | None, site: Site, env: str) -> list[int] | None:
+    """Where the articles differ from the last build's, when every other article is the very same object
+    (a save of articles' text: see ``loading``); None when anything else may have changed."""
+    if last is None or last.env != env or len(last.articles) != len(site.articles):
+        return None
+    now, before = site.articles, last.articles
+    edited = [i for i, (a, b) in enumerate(zip(now, before, strict=True)) if a is not b] if now is not before else []
+    if any(now[i].slug != before[i].slug or now[i].source != before[i].source for i in edited):
+        return None
+    return edited
+
+
+def _patch(site: Site, diags: Diagnostics, extra_files: frozenset[str], cache: MarkdownCache, jobs: int | None,
+           session: Session, env: str, edited: list[int]) -> RenderedContent:
+    """``render_markdown`` when only the ``edited`` articles changed: the last build's documents with
+    theirs made again, without a pass over every article. The same result: the glossary is reused whole
+    either way, each article's key names its file (so the old key of an edited one is nobody else's), and the
+    cache held exactly the last build's documents."""
+    last, glossary = session.articles, session.glossary
+    assert last is not None and glossary is not None
+    docs, found, articles = last.docs.copy(), last.found.copy(), dict(last.rendered)
+    before = [docs[i][0] for i in edited]
+    for i in edited:
+        docs[i] = _article_doc(site.articles[i], env, session.keys)
+    _render_missing([docs[i] for i in edited], cache, site, extra_files, env, jobs, session)
+    for i in edited:
+        key, source, first, _ = docs[i]
+        hit = cache[key]
+        found[i] = _replay(hit.found, source, first)
+        articles[site.articles[i].slug] = hit.rendered
+    now = {docs[i][0] for i in edited}
+    for key in before:
+        if key not in now:
+            cache.pop(key, None)
+    for f in found:
+        diags.extend(f)
+    diags.extend(glossary.found)
+    session.articles = _Articles(site.articles, env, docs, found, articles)
+    return RenderedContent(articles, glossary.definitions, glossary.changes)
