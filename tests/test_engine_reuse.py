@@ -18,6 +18,7 @@ from conftest import make_site, run_cli
 from backoffice_site import loading, markdown_stage
 from backoffice_site.build import Builder, BuildOptions
 from backoffice_site.diagnostics import Diagnostics
+from backoffice_site.live_pages import LivePages
 from backoffice_site.model import Article
 from backoffice_site.output import write_site, write_tracked
 
@@ -175,6 +176,36 @@ def test_article_save_loads_and_renders_that_article_alone_unless_the_reading_or
     cold = Builder(BuildOptions(root=root, out=None, search=False)).build()
     assert saved.ok and moved.ok and moved.files == cold.files and moved.diagnostics == cold.diagnostics
     assert [a.slug for a in moved.linked.site.articles][:1] == ["second"]  # type: ignore[union-attr]
+
+
+def test_a_live_builder_recovers_from_pages_that_fail_and_from_a_build_that_stops_half_way(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The records a save changes in place (live_pages): a page that fails leaves them, and a build that
+    stops while changing them makes the next look at every page; either way the next build is a cold one's."""
+    root = make_site(tmp_path / "site")
+    b = Builder(BuildOptions(root=root, out=None, search=False))
+    assert b.build().ok
+    template = root / "templates" / "article.html"
+    good = template.read_text(encoding="utf-8")
+    template.write_text(good.replace("{% block main %}", "{% block main %}{{ no_such_value.x }}", 1), encoding="utf-8")
+    broken = b.build(changed=["templates/article.html"])
+    assert not broken.ok and not any(p.startswith("articles/") for p in broken.files)
+    template.write_text(good, encoding="utf-8")
+    fixed = b.build(changed=["templates/article.html"])
+    cold = Builder(BuildOptions(root=root, out=None, search=False)).build()
+    assert fixed.ok and fixed.files == cold.files
+
+    def stop(*a: object) -> None:  # (as a KeyboardInterrupt would, between two pages' records)
+        raise RuntimeError("stopped half-way")
+
+    monkeypatch.setattr(LivePages, "moved", stop)
+    _append(root, "content/articles/first.md", "\n追記の一文です。\n")
+    with pytest.raises(RuntimeError):
+        b.build(changed=["content/articles/first.md"])
+    monkeypatch.undo()
+    again = b.build(changed=[])
+    cold = Builder(BuildOptions(root=root, out=None, search=False)).build()
+    assert again.ok and again.files == cold.files and len(again.rendered) >= 1
 
 
 def test_term_save_keeps_the_other_terms_objects(tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ from backoffice_site.kinds import Kind, PageSpec
 from backoffice_site.kinds.listing import PageList
 from backoffice_site.kinds.registry import PAGE_KINDS
 from backoffice_site.linked import LinkedSite, link
+from backoffice_site.live_pages import LivePages
 from backoffice_site.markdown_stage import Session as MarkdownSession
 from backoffice_site.markdown_stage import render_markdown
 from backoffice_site.model import Content
@@ -99,6 +100,7 @@ class Builder:
         self._markdown = MarkdownSession()  # what the Markdown stage keeps between builds, in this process
         self._lint_memo: dict[str, Any] = {}  # what each lint keeps between builds (lints.LintInput.memo)
         self._page_list = PageList()  # every kind's URLs and specs, kept by what the kind read (kinds.listing)
+        self._live = LivePages()  # the last build's pages, for a save that changes a few (live_pages)
         self._loading: loading.Session = loading.Session()  # the content folders' files and the last content
         # the last loaded content, the site resolved from it, and whether resolving found no problem
         self._resolved: tuple[Content, resolve.Site, bool] | None = None
@@ -154,6 +156,9 @@ class Builder:
             fast.seconds = time.perf_counter() - started
             return fast
         opts, root, c = self.opts, self.opts.root, self.cache
+        if self._live.busy:  # the last build stopped while changing page records in place: look at every page
+            c.shared = ""
+            self._live.forget()
         diags = Diagnostics()
         known = change_set.changed_files(root, changed)
         content = loading.load_content(root, diags, base_url=opts.base_url, drafts=opts.drafts, memo=c.load,
@@ -166,7 +171,8 @@ class Builder:
 
         specs = self._page_list.specs(self.kinds, ls)
         ls.pages = tuple((s.path, s.noindex, s.lastmod) for s in specs)
-        lints.run(lints.LintInput(root, ls, now, frozenset(s.path for s in specs) | {headers.FILE},
+        paths = frozenset(s.path for s in specs)
+        lints.run(lints.LintInput(root, ls, now, paths | {headers.FILE},
                                     frozenset(statics), self._lint_memo), diags)
 
         hashes = static_hashes(statics)
@@ -183,14 +189,15 @@ class Builder:
         # no cache file, and after its first build has the linked site: it spares this walk of every file).
         keep = self._store is not None
         digests = {path: entry[1] for path, entry in c.load.items()} if keep or self._last is None else {}
-        look = self._pages_to_view(ls, specs, shared, digests)
+        look = self._pages_to_view(ls, paths, shared, digests)
         if keep:
             c.last = change_set.LastBuild(self._markdown.used(), digests, ls.backlinks)
-        look.update(p for p, rec in c.pages.items() if rec[0] and tdigests.get(rec[0]) != rec[1])
+        if self._live.tdigests != tdigests:  # (equal: every record was made with these templates)
+            look.update(p for p, rec in c.pages.items() if rec[0] and tdigests.get(rec[0]) != rec[1])
         # a first build's workers write its pages as they render them (output.Staging; ``build`` discards
         # the folder unless it was swapped in)
         staging = self._staging = output.Staging.first_build(opts.out)
-        files, rendered_paths = self._render(ls, specs, look, renderer, tdigests, shared, diags, staging)
+        files, rendered_paths = self._render(ls, specs, paths, look, renderer, tdigests, shared, diags, staging)
         c.shared = shared
         ls.prev = None  # carried over what it could; keeping it would chain every site ever built
         self._last = ls
@@ -281,32 +288,43 @@ class Builder:
             c.headers = (inputs, headers.headers_file(sorted(used), present, base_path))
         return c.headers[1]
 
-    def _pages_to_view(self, ls: LinkedSite, specs: list[PageSpec], shared: str,
+    def _pages_to_view(self, ls: LinkedSite, paths: frozenset[str], shared: str,
                        digests: dict[str, str]) -> set[str]:
         """Every page when what all pages share changed, else those ``change_set.pages_to_view`` finds."""
-        c, paths = self.cache, {s.path for s in specs}
-        if c.shared != shared:
-            return paths
-        return change_set.pages_to_view(paths, c.reads, c.versions, ls, self._last, change_set.Sources(
-            self.opts.root, digests, self._markdown.used() if self._last is None else {}, c.last))
-
-    def _render(self, ls: LinkedSite, specs: list[PageSpec], look: set[str], renderer: Renderer,
-                tdigests: dict[str, str], shared: str, diags: Diagnostics,
-                staging: output.Staging | None) -> tuple[dict[str, bytes | Path], tuple[str, ...]]:
         c = self.cache
-        files: dict[str, bytes | Path] = {}
-        fresh_pages: dict[str, tuple[str, str, str, bytes | None]] = {}
-        fresh_reads: dict[str, frozenset[Key]] = {}
-        todo: list[PageSpec] = []
-        for spec in specs:
-            hit = c.pages.get(spec.path)
-            kept = self._stored(spec.path, hit) if spec.path not in look and hit is not None else None
-            if kept is not None and hit is not None:
-                files[spec.path] = kept
-                fresh_pages[spec.path] = hit
-                fresh_reads[spec.path] = c.reads[spec.path]
-            else:
-                todo.append(spec)
+        if c.shared != shared:
+            return set(paths)
+        live = self._live
+        readers = live.readers(c.reads) if self.opts.out is None and live.can_patch(paths) else None
+        return change_set.pages_to_view(paths, c.reads, c.versions, ls, self._last, change_set.Sources(
+            self.opts.root, digests, self._markdown.used() if self._last is None else {}, c.last), readers)
+
+    def _render(self, ls: LinkedSite, specs: list[PageSpec], paths: frozenset[str], look: set[str],
+                renderer: Renderer, tdigests: dict[str, str], shared: str, diags: Diagnostics,
+                staging: output.Staging | None) -> tuple[dict[str, bytes | Path], tuple[str, ...]]:
+        c, live = self.cache, self._live
+        # In a live process whose last build made this page set (a save), the records of the pages not looked
+        # at stay as they are, and those of the others are replaced in place (live_pages); else all anew.
+        patch = self.opts.out is None and live.can_patch(paths)
+        files: dict[str, bytes | Path]
+        fresh_pages: dict[str, tuple[str, str, str, bytes | None]]
+        fresh_reads: dict[str, frozenset[Key]]
+        if patch:
+            assert live.files is not None
+            files, fresh_pages, fresh_reads = dict(live.files), c.pages, c.reads
+            todo = [spec for spec in specs if spec.path in look]
+            live.busy = True
+        else:
+            files, fresh_pages, fresh_reads, todo = {}, {}, {}, []
+            for spec in specs:
+                hit = c.pages.get(spec.path)
+                kept = self._stored(spec.path, hit) if spec.path not in look and hit is not None else None
+                if kept is not None and hit is not None:
+                    files[spec.path] = kept
+                    fresh_pages[spec.path] = hit
+                    fresh_reads[spec.path] = c.reads[spec.path]
+                else:
+                    todo.append(spec)
 
         def view_one(i: int) -> _Viewed:
             """Build one page's view, digest it with its inputs, render it if that digest moved. Run by the
@@ -337,7 +355,10 @@ class Builder:
         for spec, v in zip(todo, parallel.ordered_map(view_one, len(todo), jobs=self.opts.jobs), strict=True):
             c.versions.update(v.versions)
             diags.extend(v.found)
-            fresh_reads[spec.path] = frozenset(v.versions)
+            reads = frozenset(v.versions)
+            if patch:
+                live.moved(spec.path, fresh_reads.get(spec.path, ()), reads if v.data is not None else frozenset())
+            fresh_reads[spec.path] = reads
             if not v.rendered:
                 assert v.data is not None
                 files[spec.path] = v.data
@@ -351,7 +372,11 @@ class Builder:
                     c.assets[spec.path] = (v.key, v.assets)
             else:
                 fresh_reads.pop(spec.path, None)  # a failed page is looked at again next time
+                fresh_pages.pop(spec.path, None)
+                files.pop(spec.path, None)
         c.pages, c.reads = fresh_pages, fresh_reads
+        if self.opts.out is None:
+            live.done(paths, files, tdigests, patch)
         return files, tuple(rendered)
 
 

@@ -127,13 +127,15 @@ class Sources:
     last: LastBuild
 
 
-def pages_to_view(paths: set[str], reads: dict[str, frozenset[Key]], versions: dict[Key, str], ls: LinkedSite,
-                  prev: LinkedSite | None, sources: Sources) -> set[str]:
+def pages_to_view(paths: frozenset[str], reads: dict[str, frozenset[Key]], versions: dict[Key, str],
+                  ls: LinkedSite, prev: LinkedSite | None, sources: Sources,
+                  readers: dict[Key, set[str]] | None = None) -> set[str]:
     """The pages whose view must be built again: the new pages and those that read an input whose digest
-    moved (the reverse index ``reads``: page → inputs it read; ``versions``: input → digest when last read).
+    moved (the reverse index ``reads``: page → inputs it read; ``versions``: input → digest when last read;
+    ``readers``, when given: the same index the other way round, input → pages, kept by a live process).
     A page that is gone is dropped by the build; the page set itself is an input (``("pages",)``, the
     sitemap's)."""
-    new = paths - reads.keys()
+    new = set(paths - reads.keys())  # (few: the pages new since the last build)
     if prev is not None:  # same process: only inputs whose values are not equal can have changed
         candidates = in_process(prev, ls)
     elif sources.last.doc_keys:  # a new process: the inputs of the items whose files or Markdown changed
@@ -146,4 +148,6 @@ def pages_to_view(paths: set[str], reads: dict[str, frozenset[Key]], versions: d
         moved |= {k for k in places if versions.get(k) != ls.version(k)}
     if not moved:
         return new
+    if readers is not None:
+        return new | {p for k in moved for p in readers.get(k, ()) if p in paths}
     return new | {p for p, keys in reads.items() if p in paths and not keys.isdisjoint(moved)}
