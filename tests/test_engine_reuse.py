@@ -208,6 +208,34 @@ def test_a_live_builder_recovers_from_pages_that_fail_and_from_a_build_that_stop
     assert again.ok and again.files == cold.files and len(again.rendered) >= 1
 
 
+def test_a_term_added_to_a_split_glossary_moves_the_places_of_the_terms_after_it(tmp_path: Path) -> None:
+    """Only terms whose place in the listing pages moved are compared (LinkedSite.places_moved); a term added
+    early in a row that is split into parts pushes the others along, and every page stays a cold build's."""
+    from bigglossary import big_glossary
+
+    from backoffice_site.glossary_index import SPLIT_ABOVE
+    root = make_site(tmp_path / "site", files={"content/glossary/big.yaml": big_glossary(SPLIT_ABOVE + 400)})
+    b = Builder(BuildOptions(root=root, out=None, search=False))
+    assert b.build().ok
+    big = root / "content/glossary/big.yaml"
+    text = big.read_text(encoding="utf-8")
+    two = "".join(f"  - term: 追加語{k}\n    reading: かああ{k}\n    slug: tsuika-{i}\n    summary: 追加です。\n"
+                  "    definition: 説明です。\n    see_also: [用語0000]\n" for i, k in enumerate("あい"))
+    added = text.replace("terms:\n", "terms:\n" + two, 1)
+    moved = []
+    for edit in (text.replace("用語0005の要約です。", "用語0005の要約を変えました。"), added, text):
+        before = b._last
+        big.write_text(edit, encoding="utf-8")
+        warm = b.build(changed=["content/glossary/big.yaml"])
+        cold = Builder(BuildOptions(root=root, out=None, search=False)).build()
+        assert warm.ok and warm.files == cold.files
+        assert warm.linked is not None and before is not None
+        moved.append(len(warm.linked.places_moved(before) or ()))
+    # two terms at the head of the か row, which is cut in two parts of nearly equal size: the two, and the
+    # term that crosses from the first part to the second (and back)
+    assert moved == [0, 3, 1]
+
+
 def test_term_save_keeps_the_other_terms_objects(tmp_path: Path) -> None:
     root = make_site(tmp_path / "site")
     b = Builder(BuildOptions(root=root, out=None, search=False))

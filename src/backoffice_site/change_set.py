@@ -144,7 +144,8 @@ def pages_to_view(paths: frozenset[str], reads: dict[str, frozenset[Key]], versi
         candidates = {k for keys in reads.values() for k in keys}
     moved = {k for k in candidates if versions.get(k) != ls.version(k)}
     if ("listings",) in moved:  # the glossary's pages moved: a term's place in them may have too
-        places = {("listed_at", t.slug) for t in ls.site.terms}
+        slugs = ls.places_moved(prev) if prev is not None else None
+        places = {("listed_at", slug) for slug in (slugs if slugs is not None else (t.slug for t in ls.site.terms))}
         moved |= {k for k in places if versions.get(k) != ls.version(k)}
     if not moved:
         return new

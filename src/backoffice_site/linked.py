@@ -167,6 +167,15 @@ class LinkedSite:
         row_of = {t.slug: kana.row_of(t.reading) for t in terms}
         return glossary_index.listings(terms, groups, row_of)
 
+    def places_moved(self, before: LinkedSite) -> list[str] | None:
+        """The terms whose place in the listing pages differs from ``before``'s, when ``before`` knew its own
+        (else None). A term whose place did not move has the version ``before`` had for it, which the pages
+        reading it were made with: comparing the thousands of others' versions finds nothing."""
+        if "_anchors" not in before.__dict__:
+            return None
+        now, then = self._anchors, before._anchors
+        return [slug for slug, at in now.items() if then.get(slug) != at]
+
     @functools.cached_property
     def _anchors(self) -> dict[str, str]:
         p = self.prev
