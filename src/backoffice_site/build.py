@@ -253,7 +253,7 @@ class Builder:
         else:
             ok = True
         urls = self._page_list.urls(self.kinds, site)
-        if last is not None and last[1].page_urls == urls:
+        if last is not None and (last[1].page_urls is urls or last[1].page_urls == urls):
             urls = last[1].page_urls
         site = dataclasses.replace(site, page_urls=urls)
         self._resolved = (content, site, ok)

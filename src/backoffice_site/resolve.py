@@ -26,6 +26,9 @@ class Site:
     see_also: dict[str, tuple[str, ...]]  # term slug → slugs of its see-also terms
     articles_by_source: dict[str, Article]
     page_urls: frozenset[str]  # every page URL relative to the base path ('' is the home page)
+    # each article's page URL, in reading order; a URL comes from the slug alone, so ``patch`` (which keeps
+    # every slug) keeps this very object, and the page list does not list a thousand URLs again at a save
+    article_urls: tuple[str, ...] = ()
 
     @property
     def articles(self) -> tuple[Article, ...]:
@@ -163,6 +166,7 @@ def resolve(content: Content, diags: Diagnostics, assigned: Assigned | None = No
         see_also=see_also,
         articles_by_source={a.source: a for a in articles},
         page_urls=frozenset(),  # filled by the build from the page kinds (kinds.registry)
+        article_urls=tuple(a.url for a in content.articles),
     )
 
 

@@ -12,7 +12,7 @@ from backoffice_site.resolve import Site
 
 
 def urls(site: Site) -> Iterable[str]:
-    return (a.url for a in site.articles)
+    return site.article_urls
 
 
 def specs(ls: LinkedSite) -> Iterable[PageSpec]:

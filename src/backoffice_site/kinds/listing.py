@@ -69,14 +69,20 @@ class PageList:
 
     _urls: dict[int, tuple[dict[Path_, object], tuple[str, ...]]] = field(default_factory=dict)
     _specs: dict[int, tuple[dict[Path_, object], tuple[PageSpec, ...]]] = field(default_factory=dict)
+    _registry: tuple[list[tuple[str, ...]], frozenset[str]] | None = None  # each kind's last URLs, and as one set
 
     def urls(self, kinds: tuple[Kind, ...], site: Site) -> frozenset[str]:
-        out: set[str] = set()
+        parts = []
         for i, k in enumerate(kinds):
             def make(s: object, k: Kind = k) -> tuple[str, ...]:
                 return tuple(k.urls(cast(Site, s)))
-            out.update(_kept(self._urls, i, site, make))
-        return frozenset(out)
+            parts.append(_kept(self._urls, i, site, make))
+        last = self._registry
+        if last is not None and len(last[0]) == len(parts) and all(p is q for p, q in zip(parts, last[0], strict=True)):
+            return last[1]  # every kind's list kept: the same set, not thousands of URLs hashed into a new one
+        out = frozenset(u for part in parts for u in part)
+        self._registry = (parts, out)
+        return out
 
     def specs(self, kinds: tuple[Kind, ...], ls: LinkedSite) -> list[PageSpec]:
         out: list[PageSpec] = []
