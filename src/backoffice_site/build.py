@@ -34,6 +34,7 @@ from backoffice_site import (
 from backoffice_site.build_cache import BuildCache, Store
 from backoffice_site.diagnostics import Diagnostic, Diagnostics, Loc, Severity, promote_warnings
 from backoffice_site.incremental import Key, Reads, digest
+from backoffice_site.kept_folders import KeptFolders
 from backoffice_site.kinds import Kind, PageSpec
 from backoffice_site.kinds.listing import PageList
 from backoffice_site.kinds.registry import PAGE_KINDS
@@ -43,7 +44,7 @@ from backoffice_site.markdown_stage import Session as MarkdownSession
 from backoffice_site.markdown_stage import render_markdown
 from backoffice_site.model import Content
 from backoffice_site.options import BuildOptions as BuildOptions  # re-exported: callers build with it
-from backoffice_site.render import Renderer, bytecode_folder, static_hashes
+from backoffice_site.render import Renderer, bytecode_folder
 
 STANDBY = "standby"  # the previous output, kept in the cache folder for the next write (output.write_site)
 
@@ -101,6 +102,7 @@ class Builder:
         self._lint_memo: dict[str, Any] = {}  # what each lint keeps between builds (lints.LintInput.memo)
         self._page_list = PageList()  # every kind's URLs and specs, kept by what the kind read (kinds.listing)
         self._live = LivePages()  # the last build's pages, for a save that changes a few (live_pages)
+        self._folders = KeptFolders()  # static/ and templates/ as last read (kept_folders)
         self._loading: loading.Session = loading.Session()  # the content folders' files and the last content
         # the last loaded content, the site resolved from it, and whether resolving found no problem
         self._resolved: tuple[Content, resolve.Site, bool] | None = None
@@ -164,7 +166,7 @@ class Builder:
         content = loading.load_content(root, diags, base_url=opts.base_url, drafts=opts.drafts, memo=c.load,
                                     changed=known, session=self._loading)
         site = self._resolve(content, diags)
-        statics = output.static_files(root / "static", diags)
+        statics, hashes = self._folders.statics(root / "static", known, diags)
         rendered = render_markdown(site, diags, frozenset(statics), c.markdown, opts.jobs, self._markdown)
         now = today()
         ls = link(site, rendered, now, prev=self._last)
@@ -175,7 +177,6 @@ class Builder:
         lints.run(lints.LintInput(root, ls, now, paths | {headers.FILE},
                                     frozenset(statics), self._lint_memo), diags)
 
-        hashes = static_hashes(statics)
         if self.renderer is None or self.renderer.config != content.config:
             # compiled templates are kept between builds, and between processes in the cache folder
             self.renderer = Renderer(root, content.config, hashes, cache_dir=self._bytecode_dir(),
@@ -183,7 +184,7 @@ class Builder:
         renderer = self.renderer
         renderer.static_hashes = hashes
         shared = digest((__version__, sorted(hashes.items())))
-        tdigests = renderer.template_digests()
+        tdigests = self._folders.template_digests(renderer, known)
         # The loaded files' content digests, for a process without the last linked site (change_set.from_files):
         # this one's first build, and the next process, which reads them from the cache file (a dev server keeps
         # no cache file, and after its first build has the linked site: it spares this walk of every file).
