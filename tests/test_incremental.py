@@ -93,6 +93,7 @@ EDITS: list[Edit] = [
     _sub(A2, "draft: true\n", ""),  # … and comes back
     _sub(A2, "order: 2\n", "order: 2\nslug: nibanme\n"),  # an article's slug set (its URL moves)
     _sub(A2, "title: 二番目の記事", "titel: 二番目の記事"),  # a front-matter typo: an error, the article kept
+    _sub(A2, "updated: 2026-11-10", "updated: 2026-11-12"),  # its date of last change (the sitemap's lastmod)
 ]
 
 

@@ -171,9 +171,8 @@ class Builder:
         now = today()
         ls = link(site, rendered, now, prev=self._last)
 
-        specs = self._page_list.specs(self.kinds, ls)
-        ls.pages = tuple((s.path, s.noindex, s.lastmod) for s in specs)
-        paths = frozenset(s.path for s in specs)
+        listed = self._page_list.specs(self.kinds, ls)
+        specs, ls.pages, paths = listed.specs, listed.pages, listed.paths
         lints.run(lints.LintInput(root, ls, now, paths | {headers.FILE},
                                     frozenset(statics), self._lint_memo), diags)
 

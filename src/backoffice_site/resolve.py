@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import unicodedata
 from collections import defaultdict
@@ -29,6 +30,9 @@ class Site:
     # each article's page URL, in reading order; a URL comes from the slug alone, so ``patch`` (which keeps
     # every slug) keeps this very object, and the page list does not list a thousand URLs again at a save
     article_urls: tuple[str, ...] = ()
+    # each article's (URL, slug, date of last change) in reading order, for its page's spec; kept by ``patch``
+    # while no saved article's date moved
+    article_pages: tuple[tuple[str, str, dt.date | None], ...] = ()
 
     @property
     def articles(self) -> tuple[Article, ...]:
@@ -167,7 +171,12 @@ def resolve(content: Content, diags: Diagnostics, assigned: Assigned | None = No
         articles_by_source={a.source: a for a in articles},
         page_urls=frozenset(),  # filled by the build from the page kinds (kinds.registry)
         article_urls=tuple(a.url for a in content.articles),
+        article_pages=_article_pages(content.articles),
     )
+
+
+def _article_pages(articles: tuple[Article, ...]) -> tuple[tuple[str, str, dt.date | None], ...]:
+    return tuple((a.url, a.slug, a.updated or a.date) for a in articles)
 
 
 def patch(before: Content, site: Site, content: Content) -> Site | None:
@@ -180,6 +189,7 @@ def patch(before: Content, site: Site, content: Content) -> Site | None:
     if any(g is not h for g, h in zip(content.groups, before.groups, strict=True)):
         return None
     by_source = None
+    dated = False  # a saved article's date of last change moved
     for a, b in zip(content.articles, before.articles, strict=True):
         if a is b:
             continue
@@ -187,7 +197,9 @@ def patch(before: Content, site: Site, content: Content) -> Site | None:
             return None
         by_source = by_source if by_source is not None else dict(site.articles_by_source)
         by_source[a.source] = a
+        dated = dated or (a.updated or a.date) != (b.updated or b.date)
     if by_source is None:
         return site
     return dataclasses.replace(site, content=dataclasses.replace(site.content, articles=content.articles),
-                               articles_by_source=by_source)
+                               articles_by_source=by_source,
+                               article_pages=_article_pages(content.articles) if dated else site.article_pages)

@@ -16,9 +16,8 @@ def urls(site: Site) -> Iterable[str]:
 
 
 def specs(ls: LinkedSite) -> Iterable[PageSpec]:
-    for a in ls.site.articles:
-        yield PageSpec(f"{a.url}index.html", per_item(_page, a.slug),
-                       lastmod=a.updated or a.date)
+    for url, slug, lastmod in ls.site.article_pages:  # (not ls.site.articles: a save of a text keeps this)
+        yield PageSpec(f"{url}index.html", per_item(_page, slug), lastmod=lastmod)
 
 
 def _page(ls: LinkedSite, r: Reads, slug: str) -> Page:

@@ -10,6 +10,7 @@ kind that reads something new (a custom kind reading ``ls.rendered``) is simply 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -63,6 +64,15 @@ def _answer(root: object, path: Path_) -> object:
 _NEVER = object()
 
 
+@dataclass(frozen=True)
+class Listed:
+    """Every page of a build: the specs in order, as (path, noindex, lastmod) for the sitemap, and the paths."""
+
+    specs: list[PageSpec]
+    pages: tuple[tuple[str, bool, dt.date | None], ...]
+    paths: frozenset[str]
+
+
 @dataclass
 class PageList:
     """Each kind's last URLs and specs with what they were made from (kept by one Builder)."""
@@ -70,6 +80,7 @@ class PageList:
     _urls: dict[int, tuple[dict[Path_, object], tuple[str, ...]]] = field(default_factory=dict)
     _specs: dict[int, tuple[dict[Path_, object], tuple[PageSpec, ...]]] = field(default_factory=dict)
     _registry: tuple[list[tuple[str, ...]], frozenset[str]] | None = None  # each kind's last URLs, and as one set
+    _listed: tuple[list[tuple[PageSpec, ...]], Listed] | None = None  # each kind's last specs, and the list
 
     def urls(self, kinds: tuple[Kind, ...], site: Site) -> frozenset[str]:
         parts = []
@@ -84,13 +95,19 @@ class PageList:
         self._registry = (parts, out)
         return out
 
-    def specs(self, kinds: tuple[Kind, ...], ls: LinkedSite) -> list[PageSpec]:
-        out: list[PageSpec] = []
+    def specs(self, kinds: tuple[Kind, ...], ls: LinkedSite) -> Listed:
+        parts = []
         for i, k in enumerate(kinds):
             def make(x: object, k: Kind = k) -> tuple[PageSpec, ...]:
                 return tuple(k.specs(cast(LinkedSite, x)))
-            out.extend(_kept(self._specs, i, ls, make))
-        return out
+            parts.append(_kept(self._specs, i, ls, make))
+        last = self._listed
+        if last is not None and len(last[0]) == len(parts) and all(p is q for p, q in zip(parts, last[0], strict=True)):
+            return last[1]  # every kind's specs kept (an article's text saved): the same list and what is made of it
+        specs = [s for part in parts for s in part]
+        listed = Listed(specs, tuple((s.path, s.noindex, s.lastmod) for s in specs), frozenset(s.path for s in specs))
+        self._listed = (parts, listed)
+        return listed
 
 
 def _kept(memo: dict[int, tuple[dict[Path_, object], tuple[Any, ...]]], i: int, root: object,
