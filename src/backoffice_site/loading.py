@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import os
 import time
 from collections.abc import Callable
@@ -164,8 +165,7 @@ def _load_content(root: Path, diags: Diagnostics, *, base_url: str | None, draft
         articles, found, where = patched
     else:
         articles, found, where = _articles(files, memo, root, drafts, changed)
-    for f in found:
-        diags.extend(f)
+    diags.extend(itertools.chain.from_iterable(found))  # (one call: a thousand files have mostly none)
     groups = []
     for p in _files(root / "content" / "glossary", GLOSSARY_SUFFIXES, root, diags, changed, walks):
         g = _memoized(memo, p, root, diags, load_group, changed is not None and p not in changed)

@@ -8,6 +8,7 @@ diagnostics are replayed at the new lines.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -275,8 +276,7 @@ def _patch(site: Site, diags: Diagnostics, extra_files: frozenset[str], cache: M
     for key in before:
         if key not in now:
             cache.pop(key, None)
-    for f in found:
-        diags.extend(f)
+    diags.extend(itertools.chain.from_iterable(found))  # (one call: a thousand files have mostly none)
     diags.extend(glossary.found)
     session.articles = _Articles(site.articles, env, docs, found, articles)
     return RenderedContent(articles, glossary.definitions, glossary.changes)
