@@ -134,8 +134,6 @@ def _key(keys: KeyMemo, kind: str, name: str, value: object, env: str, parts: tu
     return key
 
 
-
-
 def _article_doc(a: Article, env: str, keys: KeyMemo) -> Doc:
     return (_key(keys, "article", a.source, a, env, (a.source, a.body, a.autolink, a.slug)), a.source,
             a.body_line, lambda d: article_context(a, d))
