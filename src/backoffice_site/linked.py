@@ -61,6 +61,7 @@ class LinkedSite:
     _versions: dict[Key, str] = field(default_factory=dict, init=False, repr=False)
     _memo: dict[Key, Any] = field(default_factory=dict, init=False, repr=False)
     _summaries: dict[str, tuple[Article, ArticleSummary]] = field(default_factory=dict, init=False, repr=False)
+    _term_summaries: dict[str, tuple[Term, TermSummary]] = field(default_factory=dict, init=False, repr=False)
     _derived: dict[tuple[str, str], tuple[Basis, Any]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -209,6 +210,18 @@ class LinkedSite:
         self._derived[key] = (basis, value)
         return value
 
+    def _term_summary(self, t: Term) -> TermSummary:
+        """A term's summary, made once per term object (and kept from ``prev`` for the same object): a term
+        saved on 3,000 makes one new summary, and the others keep their digests (``incremental._kept``)."""
+        hit = self._term_summaries.get(t.slug)
+        if hit is not None and hit[0] is t:
+            return hit[1]
+        p = self.prev
+        old = p._term_summaries.get(t.slug) if p is not None else None
+        s = old[1] if old is not None and old[0] is t else term_summary(t)
+        self._term_summaries[t.slug] = (t, s)
+        return s
+
     def _summary(self, a: Article) -> ArticleSummary:
         """An article's summary, made once per article object (and kept from ``prev`` for the same object)."""
         hit = self._summaries.get(a.slug)
@@ -229,6 +242,8 @@ class LinkedSite:
         p = self.prev
         if p is not None and kind in _WHOLE_GLOSSARY and p.site.terms is self.site.terms \
                 and p.site.groups is self.site.groups and key in p._memo:
+            if kind == "terms":  # (the summaries it is made of, for the next build: see _term_summary)
+                self._term_summaries = p._term_summaries
             return p._memo[key]  # made of the very same terms and groups
         if kind == "config":
             return self.site.content.config
@@ -243,13 +258,13 @@ class LinkedSite:
         if kind == "article_order":
             return tuple(a.slug for a in self.site.articles)
         if kind == "terms":
-            return tuple(term_summary(t) for t in self.site.terms)
+            return tuple(self._term_summary(t) for t in self.site.terms)
         if kind == "term":
             t = self.site.by_slug.get(key[1])
             return (t, self.rendered.definitions[key[1]], self.site.see_also.get(key[1], ())) if t else None
         if kind == "term_sig":
             t = self.site.by_slug.get(key[1])
-            return term_summary(t) if t else None
+            return self._term_summary(t) if t else None
         if kind == "term_order":
             return tuple(t.slug for t in self.site.terms)
         if kind == "backlinks":
