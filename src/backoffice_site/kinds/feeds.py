@@ -75,7 +75,7 @@ class _Entry:
     digest is made of those (``incremental._kept``), and the file is joined from bytes encoded once, so a term
     saved costs neither a digest nor an encoding of the whole file."""
 
-    DIGEST_SKIP: ClassVar[tuple[str, ...]] = ()
+    DIGEST_SKIP: ClassVar[frozenset[str]] = frozenset()  # none left out; digested once (incremental._kept)
     data: bytes
 
 
