@@ -36,6 +36,8 @@ from backoffice_site.summaries import (
 )
 
 T = TypeVar("T")
+Item = TypeVar("Item")
+Made = TypeVar("Made")
 
 
 @dataclass(frozen=True)
@@ -211,27 +213,17 @@ class LinkedSite:
         return value
 
     def _term_summary(self, t: Term) -> TermSummary:
-        """A term's summary, made once per term object (and kept from ``prev`` for the same object): a term
-        saved on 3,000 makes one new summary, and the others keep their digests (``incremental._kept``)."""
-        hit = self._term_summaries.get(t.slug)
-        if hit is not None and hit[0] is t:
-            return hit[1]
+        """A term's summary, once per term object: a term saved on 3,000 makes one new summary, and the others
+        keep their digests (``incremental._kept``)."""
         p = self.prev
-        old = p._term_summaries.get(t.slug) if p is not None else None
-        s = old[1] if old is not None and old[0] is t else term_summary(t)
-        self._term_summaries[t.slug] = (t, s)
-        return s
+        return _once_per_object(self._term_summaries, p._term_summaries if p is not None else None, t.slug, t,
+                                term_summary)
 
     def _summary(self, a: Article) -> ArticleSummary:
-        """An article's summary, made once per article object (and kept from ``prev`` for the same object)."""
-        hit = self._summaries.get(a.slug)
-        if hit is not None and hit[0] is a:
-            return hit[1]
+        """An article's summary, once per article object."""
         p = self.prev
-        old = p._summaries.get(a.slug) if p is not None else None
-        s = old[1] if old is not None and old[0] is a else article_summary(a)
-        self._summaries[a.slug] = (a, s)
-        return s
+        return _once_per_object(self._summaries, p._summaries if p is not None else None, a.slug, a,
+                                article_summary)
 
     def page_list(self, r: Reads) -> tuple[tuple[str, bool, dt.date | None], ...]:
         """Every page of the site as (path, noindex, lastmod), for the sitemap."""
@@ -298,6 +290,19 @@ class LinkedSite:
             if v is None:
                 v = self._versions[key] = digest(value)
         return v
+
+
+def _once_per_object(mine: dict[str, tuple[Item, Made]], before: dict[str, tuple[Item, Made]] | None, slug: str,
+                     item: Item, make: Callable[[Item], Made]) -> Made:
+    """``make(item)``, kept in ``mine`` by slug and taken from ``before`` (the previous linked site's) while
+    the item is the very same object."""
+    hit = mine.get(slug)
+    if hit is None or hit[0] is not item:
+        hit = before.get(slug) if before is not None else None
+        if hit is None or hit[0] is not item:
+            hit = (item, make(item))
+        mine[slug] = hit
+    return hit[1]
 
 
 _MISSING = object()
