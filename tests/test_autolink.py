@@ -44,6 +44,26 @@ def test_latin_terms_need_non_alphanumeric_neighbours_after_nfkc() -> None:
     assert spans(m, "SUIT") == []
 
 
+def test_trie_and_flat_patterns_find_the_same_words() -> None:
+    # Each branch begins with its first character and checks the one before it afterwards (so the regex engine
+    # can skip positions no name starts at); the flat fallback, for names nested too deeply for a trie, does
+    # the same. Both must keep the boundaries: katakana and Latin names whole, at the text's start too.
+    import re
+
+    from backoffice_site import autolink
+
+    names = ["パート", "パートタイマー", "アパート", "OJT", "IT", "人事", "人事部", "ア", "x"]
+    texts = ["パートで", "アパートに", "ナパート", "パートタイマーです", "OJTとXOJT", "ITとIT化とSUIT", "人事部の人事",
+             "ア", "アア", "xyz x", "（パート）", "ーパート"]
+    trie = re.compile(autolink._trie_pattern(names))
+    flat = re.compile(autolink._flat_pattern(names))
+    for text in texts:
+        assert [m.span() for m in trie.finditer(text)] == [m.span() for m in flat.finditer(text)], text
+    assert [m.group() for m in trie.finditer("アパートでパート。OJTとXOJT、ナア、ア")] == \
+        ["アパート", "パート", "OJT", "ア"]
+    assert not any(branch.startswith("(?<") for branch in trie.pattern.split("|"))  # (the old order failed here)
+
+
 def test_kanji_terms_match_inside_words_except_not_in() -> None:
     m = TermMatcher([("人事", "jinji"), ("総務", "somu")], {"somu": ("総務省",)})
     assert spans(m, "人事部で") == ["人事"]

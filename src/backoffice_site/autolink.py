@@ -33,7 +33,7 @@ def _script(ch: str) -> str:
     return "other"
 
 
-_BEFORE = {"kata": f"(?<![{_KATA}])", "alnum": f"(?<![{_ALNUM}])", "other": ""}
+_BEFORE_CLASS = {"kata": f"[{_KATA}]", "alnum": f"[{_ALNUM}]", "other": ""}
 _AFTER = {"kata": f"(?![{_KATA}])", "alnum": f"(?![{_ALNUM}])", "other": ""}
 
 
@@ -89,7 +89,7 @@ class TermMatcher:
         return hit
 
     def finditer(self, text: str) -> Iterator[Match]:
-        if not self.key_of or not text:
+        if not self.key_of or not text or text.isspace():  # (half the text nodes are the newlines between blocks)
             return
         norm, offsets = _normalize_with_offsets(text)
         regex = self._regex or self._pattern(norm)  # (called for every text node: the common case inline)
@@ -135,9 +135,20 @@ def _compile(names: Iterable[str]) -> re.Pattern[str]:
         return re.compile(_flat_pattern(names))
 
 
+def _first(ch: str) -> str:
+    """A name's first character, then the check that the character before it does not continue the word.
+
+    The check comes *after* the character (``ア(?<![ァ-ヺ]ア)``, not ``(?<![ァ-ヺ])ア``): when every branch of
+    the pattern begins with a literal, the regex engine knows the set of characters a match can start with
+    and skips every other position in C. One branch beginning with a lookbehind loses that, and each
+    position then tries every branch: 0.59 against 0.07 ms per article of the medium corpus."""
+    before = _BEFORE_CLASS[_script(ch)]
+    return re.escape(ch) + (f"(?<!{before}{re.escape(ch)})" if before else "")
+
+
 def _flat_pattern(names: Iterable[str]) -> str:
     ordered = sorted(names, key=lambda n: (-len(n), n))
-    return "|".join(_BEFORE[_script(n[0])] + re.escape(n) + _AFTER[_script(n[-1])] for n in ordered)
+    return "|".join(_first(n[0]) + re.escape(n[1:]) + _AFTER[_script(n[-1])] for n in ordered)
 
 
 def _trie_pattern(names: Iterable[str]) -> str:
@@ -164,7 +175,7 @@ def _trie_pattern(names: Iterable[str]) -> str:
             return str(branches[0])
         return "(?:" + "|".join(branches) + ")"
 
-    tops = [_BEFORE[_script(ch)] + re.escape(ch) + emit(child, ch) for ch, child in sorted(trie.items())]
+    tops = [_first(ch) + emit(child, ch) for ch, child in sorted(trie.items())]
     return "|".join(tops)
 
 
