@@ -361,9 +361,19 @@ class PhraseFilter:
 
     def __init__(self, breaker: PhraseBreaker):
         self.breaker = breaker
-        self.memo: dict[str, Markup] = {}
+        self.memo: dict[str, Markup] = {}  # by the HTML
+        # by the plain string itself, most calls (a name printed on hundreds of pages): one lookup, no escaping
+        self.plain: dict[str, Markup] = {}
 
     def __call__(self, value: object) -> Markup:
+        if type(value) is str:
+            hit = self.plain.get(value)
+            if hit is None:
+                hit = self.plain[value] = self._marked(value)
+            return hit
+        return self._marked(value)
+
+    def _marked(self, value: object) -> Markup:
         source = str(escape(value))
         hit = self.memo.get(source)
         if hit is None:
