@@ -167,6 +167,47 @@ def test_any_markdown_renders_without_raising_and_without_script(body: str) -> N
             assert attr not in ("href", "src") or not SCRIPT_URL.match(value), out
 
 
+# one of each inline pattern alone in its text (the random bodies above rarely hold just one)
+ONE_PATTERN_EACH = [
+    "本文  \n本文", "本文`コード`", "本文\\*本文", "[本文](x.md)", "![画像](/a.png)", "[本文][r]\n\n[r]: /a",
+    "[本文]\n\n[本文]: /a", "![画像][r]\n\n[r]: /a.png", "<https://example.org/>", "<a@example.org>",
+    "本文<span>本文</span>", "本文&amp;本文", "*強調*", "_強調_", "**強調**", "本文 * 本文", "本文[^1]\n\n[^1]: 注",
+    "[[有給休暇]]", "{: #x}", "本文&#x61;",
+]
+
+
+@pytest.mark.parametrize("body", ONE_PATTERN_EACH)
+def test_skipping_plain_text_changes_no_single_pattern(body: str) -> None:
+    test_skipping_plain_text_changes_no_document.hypothesis.inner_test(body)  # type: ignore[attr-defined]
+
+
+@fuzz(0.7)
+@given(markdown_bodies)
+def test_skipping_plain_text_changes_no_document(body: str) -> None:
+    """``markdown_plain``: text holding nothing an inline pattern begins with skips the inline patterns; every
+    document must come out exactly as when each text goes through them."""
+    names = ["有給休暇", "休暇", "パート", "OJT"]
+    fast, _ = _renderer(names, body)
+    slow, _ = _renderer(names, body)
+    slow.md.treeprocessors.deregister("bos_plain_text")
+    ctxs = [DocContext("content/articles/a.md", body, 5, "articles/a/", "content/articles", Diagnostics())
+            for _ in range(2)]
+    a, b = fast.render(ctxs[0]), slow.render(ctxs[1])
+    assert (a.html, a.toc, a.mentions, a.occurrences) == (b.html, b.toc, b.mentions, b.occurrences)
+    assert [d.format() for d in ctxs[0].diags.items] == [d.format() for d in ctxs[1].diags.items]
+
+
+def test_an_unknown_inline_pattern_turns_the_plain_text_shortcut_off() -> None:
+    from markdown.inlinepatterns import SimpleTagInlineProcessor
+
+    renderer, _ = _renderer(["有給休暇"], "")
+    body = "~~消す~~と有給休暇"
+    assert "<del>" not in _render(renderer, body)[0]
+    renderer.md.inlinePatterns.register(SimpleTagInlineProcessor(r"()~~(.+?)~~", "del"), "del", 65)
+    out = _render(renderer, body)[0]
+    assert "<del>消す</del>" in out and 'data-term="t0"' in out
+
+
 # --- the gojūon sort key --------------------------------------------------------------------------------
 
 HIRAGANA = "".join(chr(c) for c in range(kana.HIRAGANA_FIRST, kana.HIRAGANA_LAST + 1))

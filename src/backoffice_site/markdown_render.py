@@ -1,10 +1,11 @@
-"""Markdown → HTML for articles and term definitions, with our three tree processors.
+"""Markdown → HTML for articles and term definitions, with our tree processors.
 
 Registered on Python-Markdown's registries (higher priority runs first):
 
 | registry          | name            | priority | what                                                  |
 |-------------------|-----------------|---------:|-------------------------------------------------------|
 | inlinePatterns    | bos_wikilink    |      175 | ``[[term]]`` / ``[[term|text]]`` → link to the term   |
+| treeprocessors    | bos_plain_text  |       21 | text without inline syntax skips the inline patterns  |
 | treeprocessors    | bos_links       |        8 | ``x.md`` → page URL, base path on ``/…``, dead links  |
 | treeprocessors    | bos_heading_ids |        5 | readable unique heading ids, the h2/h3 outline        |
 | treeprocessors    | bos_autolink    |        4 | first mention of each term → link                     |
@@ -41,6 +42,8 @@ from markdown.treeprocessors import Treeprocessor
 
 from backoffice_site.autolink import TermMatcher
 from backoffice_site.diagnostics import Diagnostics, Loc, did_you_mean
+from backoffice_site.markdown_plain import PRIORITY as PLAIN_TEXT_PRIORITY
+from backoffice_site.markdown_plain import PlainText
 from backoffice_site.phrase import PhraseBreaker
 from backoffice_site.resolve import Site
 from backoffice_site.sanitize import SCRIPT_URL, sanitize, warn_dropped
@@ -312,6 +315,7 @@ class BosExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.inlinePatterns.register(
             _WikiLinkProcessor(r"\[\[([^\]|\n]+)(?:\|([^\]\n]+))?\]\]", self), "bos_wikilink", 175)
+        md.treeprocessors.register(PlainText(md), "bos_plain_text", PLAIN_TEXT_PRIORITY)
         md.treeprocessors.register(_LinkProcessor(md, self), "bos_links", 8)
         md.treeprocessors.register(_HeadingIds(md, self), "bos_heading_ids", 5)
         md.treeprocessors.register(_AutolinkProcessor(md, self), "bos_autolink", 4)
