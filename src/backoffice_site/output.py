@@ -232,6 +232,11 @@ def _write(out_dir: Path, wanted: dict[str, bytes | Path], live: dict[str, Sig] 
         folders, held = _prune(tmp, wanted) if reuse else ({""}, {})
         for name in sorted(wanted):
             dest = tmp / name
+            data = wanted[name]
+            if staged is not None and data == dest:  # written by a worker (``Staging.put``), its folder too
+                fresh[name] = _sig(os.stat(dest))
+                written += 1
+                continue
             folder = name.rpartition("/")[0]
             if folder not in folders:
                 dest.parent.mkdir(parents=True, exist_ok=True)
@@ -247,11 +252,6 @@ def _write(out_dir: Path, wanted: dict[str, bytes | Path], live: dict[str, Sig] 
                     continue
                 except OSError:
                     pass  # file systems without hard links: copy instead
-            data = wanted[name]
-            if staged is not None and data == dest:  # written by a worker (``Staging.put``)
-                fresh[name] = _sig(os.stat(dest))
-                written += 1
-                continue
             _remove(dest, reuse)  # never write into a file that may be a link to the output's
             if isinstance(data, Path):
                 shutil.copyfile(data, dest)
