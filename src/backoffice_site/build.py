@@ -294,18 +294,20 @@ class Builder:
         c = self.cache
         if c.shared != shared:
             return set(paths)
-        live = self._live
-        readers = live.readers(c.reads) if self.opts.out is None and live.can_patch(paths) else None
+        readers = self._live.readers(c.reads) if self._patches(paths) else None
         return change_set.pages_to_view(paths, c.reads, c.versions, ls, self._last, change_set.Sources(
             self.opts.root, digests, self._markdown.used() if self._last is None else {}, c.last), readers)
+
+    def _patches(self, paths: frozenset[str]) -> bool:
+        """In a live process whose last build made this page set (a save), the records of the pages not looked
+        at stay as they are, and those of the others are replaced in place (live_pages); else all anew."""
+        return self.opts.out is None and self._live.can_patch(paths)
 
     def _render(self, ls: LinkedSite, specs: list[PageSpec], paths: frozenset[str], look: set[str],
                 renderer: Renderer, tdigests: dict[str, str], shared: str, diags: Diagnostics,
                 staging: output.Staging | None) -> tuple[dict[str, bytes | Path], tuple[str, ...]]:
         c, live = self.cache, self._live
-        # In a live process whose last build made this page set (a save), the records of the pages not looked
-        # at stay as they are, and those of the others are replaced in place (live_pages); else all anew.
-        patch = self.opts.out is None and live.can_patch(paths)
+        patch = self._patches(paths)
         files: dict[str, bytes | Path]
         fresh_pages: dict[str, tuple[str, str, str, bytes | None]]
         fresh_reads: dict[str, frozenset[Key]]

@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import io
 import pickle
+from collections.abc import Sequence
 from typing import Any
 
 from backoffice_site.diagnostics import Loc
@@ -86,6 +87,12 @@ def digest(value: object) -> str:
     pickler.fast = True  # no memo: equal values give equal bytes whether or not they are the same object
     pickler.dump(value)
     return hashlib.blake2b(buf.getvalue(), digest_size=16).hexdigest()
+
+
+def same_objects(a: Sequence[object], b: Sequence[object]) -> bool:
+    """Whether ``a`` and ``b`` hold the very same objects in the same order: what reuse by identity asks of
+    the parts a value was made from (cheaper than comparing them, and never fooled by equal copies)."""
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
 class Reads:

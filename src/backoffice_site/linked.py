@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from backoffice_site import glossary_index, kana, timeline
-from backoffice_site.incremental import Key, Reads, digest
+from backoffice_site.incremental import Key, Reads, digest, same_objects
 from backoffice_site.markdown_render import Rendered
 from backoffice_site.model import Article, SiteConfig, Term
 from backoffice_site.resolve import Site
@@ -204,8 +204,7 @@ class LinkedSite:
         makes again only the parts of the items that changed. ``make`` may use only ``basis``."""
         for memo in (self._derived, self.prev._derived if self.prev is not None else None):
             hit = memo.get(key) if memo is not None else None
-            if hit is not None and len(hit[0]) == len(basis) and all(
-                    x is y for x, y in zip(hit[0], basis, strict=True)):
+            if hit is not None and same_objects(hit[0], basis):
                 self._derived[key] = hit
                 return hit[1]  # type: ignore[no-any-return]
         value = make()

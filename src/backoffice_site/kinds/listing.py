@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from backoffice_site.incremental import same_objects
 from backoffice_site.kinds import Kind, PageSpec
 from backoffice_site.linked import LinkedSite
 from backoffice_site.resolve import Site
@@ -89,7 +90,7 @@ class PageList:
                 return tuple(k.urls(cast(Site, s)))
             parts.append(_kept(self._urls, i, site, make))
         last = self._registry
-        if last is not None and len(last[0]) == len(parts) and all(p is q for p, q in zip(parts, last[0], strict=True)):
+        if last is not None and same_objects(parts, last[0]):
             return last[1]  # every kind's list kept: the same set, not thousands of URLs hashed into a new one
         out = frozenset(u for part in parts for u in part)
         self._registry = (parts, out)
@@ -102,7 +103,7 @@ class PageList:
                 return tuple(k.specs(cast(LinkedSite, x)))
             parts.append(_kept(self._specs, i, ls, make))
         last = self._listed
-        if last is not None and len(last[0]) == len(parts) and all(p is q for p, q in zip(parts, last[0], strict=True)):
+        if last is not None and same_objects(parts, last[0]):
             return last[1]  # every kind's specs kept (an article's text saved): the same list and what is made of it
         specs = [s for part in parts for s in part]
         listed = Listed(specs, tuple((s.path, s.noindex, s.lastmod) for s in specs), frozenset(s.path for s in specs))
